@@ -1,0 +1,231 @@
+"""The membership audit (`mnemoscope score`): data + model + signals -> a run.
+
+(Named membership.py, not score.py, so that the function `mnemoscope.score` is not
+shadowed by a submodule of the same name.)
+
+Every audit in mnemoscope has this shape: validate everything first (data, signals,
+capabilities), open or resume the run, process what is not done yet in chunks that are
+written as soon as they finish, then summarise from what is on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import __version__
+from .data import DataConfig, data_hash, load_samples
+from .metrics import summarize_signal
+from .models import Model, ModelConfig, load_model, require
+from .runs import RunWriter, read_rows, write_summary
+from .signals import Context, Signal, build_signals
+from .signals.minkpp import token_z_scores
+from .types import Capabilities, InputError, Sample, TokenScores
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScoreSpec:
+    """Everything `mnemoscope score` does, as data. The CLI builds one from its flags."""
+
+    data: DataConfig
+    out: str
+    model: ModelConfig = field(default_factory=ModelConfig)
+    signals: tuple[str, ...] | None = None       # None = loss, zlib, lowercase, min_k, min_k_plus_plus
+    reference_model: str | None = None           # adds the `reference` signal
+    chunk_size: int = 64                         # samples per written part
+    save_tokens: bool = True                     # per-token arrays for the report's heatmap
+    bootstrap: int = 1000
+    seed: int = 0
+    progress: bool = True
+    report: bool = True
+
+
+@dataclass
+class ScoreResult:
+    run_dir: Path
+    rows: Any                      # pandas.DataFrame: id, label?, one column per signal, ...
+    summary: dict[str, Any]
+    signals: list[str]
+
+    def best_signal(self) -> str | None:
+        ranked = [(v["auroc"], k) for k, v in self.summary.items() if v.get("auroc") is not None]
+        return max(ranked)[1] if ranked else None
+
+    def table(self) -> str:
+        """The short text table the CLI prints."""
+        lines = []
+        labelled = any(v.get("auroc") is not None for v in self.summary.values())
+        if labelled:
+            best = self.best_signal()
+            lines.append(f"{'signal':<22} {'AUROC':>6}  {'95% CI':<13}  {'TPR@1%FPR':>9}")
+            for name in self.signals:
+                v = self.summary[name]
+                low, high = v["auroc_ci"]
+                mark = "  <- best" if name == best else ""
+                lines.append(f"{name:<22} {v['auroc']:6.3f}  [{low:.3f}, {high:.3f}]  "
+                             f"{v['tpr_at_1pct_fpr']:9.3f}{mark}")
+        else:
+            reason = next(iter(self.summary.values())).get("reason", "")
+            lines.append(f"no AUROC: {reason}")
+            lines.append(f"{'signal':<22} {'mean':>9} {'std':>9}")
+            for name in self.signals:
+                v = self.summary[name]
+                lines.append(f"{name:<22} {v['mean']:9.4f} {v['std']:9.4f}")
+        lines.append(f"run: {self.run_dir}")
+        return "\n".join(lines)
+
+
+def _views_needed(signals: Sequence[Signal]) -> set[str]:
+    return set().union(*(s.views for s in signals)) if signals else set()
+
+
+def _check_signals(signals: Sequence[Signal], model: Model, reference: Model | None) -> None:
+    needs = Capabilities.LOGPROBS
+    for s in signals:
+        needs |= s.needs
+        require(model, s.needs, f"signal {s.column!r}")
+    if "reference" in _views_needed(signals) and reference is None:
+        raise InputError("signal 'reference' needs a reference model: pass --reference-model PATH "
+                         "(a smaller model of the same family, or the base model of a fine-tune).")
+
+
+def _rows_for_chunk(chunk: list[Sample], model: Model, reference: Model | None,
+                    signals: Sequence[Signal], save_tokens: bool) -> list[dict[str, Any]]:
+    texts = [s.text for s in chunk]
+    target = model.score(texts)
+    views: dict[str, list[TokenScores]] = {}
+    needed = _views_needed(signals)
+    if "lowercase" in needed:
+        views["lowercase"] = model.score([t.lower() for t in texts])
+    if "reference" in needed and reference is not None:
+        views["reference"] = reference.score(texts)
+    rows = []
+    for i, (sample, scores) in enumerate(zip(chunk, target)):
+        ctx = Context(text=sample.text, views={k: v[i] for k, v in views.items()})
+        row: dict[str, Any] = {"id": sample.id}
+        if sample.label is not None:
+            row["label"] = sample.label
+        row["n_tokens"] = len(scores)
+        row["truncated"] = scores.truncated
+        for signal in signals:
+            row[signal.column] = float(signal(scores, ctx))
+        if save_tokens:
+            row["token_ids"] = scores.token_ids.astype(np.int32).tolist()
+            row["token_logprobs"] = scores.logprobs.astype(np.float32).tolist()
+            if scores.vocab_mean is not None:
+                row["token_z"] = token_z_scores(scores).astype(np.float32).tolist()
+            strings = getattr(model, "token_strings", None)
+            if strings is not None:
+                row["token_text"] = strings(scores.token_ids)
+        rows.append(row)
+    return rows
+
+
+def summarize_run(run_dir: Path, signal_columns: Sequence[str], *, resamples: int = 1000,
+                  seed: int = 0) -> tuple[Any, dict[str, Any]]:
+    rows = read_rows(run_dir, columns=None)
+    labels = rows["label"].tolist() if "label" in rows.columns else None
+    summary = {c: summarize_signal(labels, rows[c].to_numpy(dtype=float), resamples=resamples,
+                                   seed=seed) for c in signal_columns}
+    write_summary(run_dir, summary)
+    return rows, summary
+
+
+def run_score(spec: ScoreSpec, *, model: Model | None = None,
+              reference: Model | None = None) -> ScoreResult:
+    """Run (or resume) a membership audit described by `spec`."""
+    samples = load_samples(spec.data)
+    signals = build_signals(spec.signals, reference=spec.reference_model is not None
+                            or reference is not None)
+    model = model or load_model(spec.model)
+    if reference is None and spec.reference_model:
+        reference = load_model(ModelConfig(**{**asdict(spec.model), "model": spec.reference_model}))
+    _check_signals(signals, model, reference)
+
+    identity = {
+        "kind": "score",
+        "model": model.identity(),
+        "reference_model": reference.identity() if reference is not None else None,
+        "data": {"path": str(Path(spec.data.path).resolve()), "hash": data_hash(spec.data.path),
+                 "text_column": spec.data.text_column, "label_column": spec.data.label_column,
+                 "id_column": spec.data.id_column, "limit": spec.data.limit},
+        "signals": [{"name": s.registry_name, "params": s.params(), "column": s.column}
+                    for s in signals],
+        "save_tokens": spec.save_tokens,
+        "seed": spec.seed,
+    }
+    for part in ("model", "reference_model"):   # versions may change between resumes
+        if identity[part]:
+            identity[part] = {k: v for k, v in identity[part].items() if k != "versions"}
+    extra = {"mnemoscope_version": __version__, "python": platform.python_version(),
+             "versions": model.identity().get("versions", {}),
+             "runtime": {"batch_size": spec.model.batch_size, "device": spec.model.device,
+                         "chunk_size": spec.chunk_size}}
+    writer = RunWriter(spec.out, identity, extra)
+    done = writer.done_ids()
+    pending = [s for s in samples if s.id not in done]
+    if done:
+        log.info("resuming %s: %d of %d samples already scored", spec.out, len(done & {s.id for s in samples}), len(samples))
+    pending.sort(key=lambda s: len(s.text))       # length buckets across the whole run
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(samples), initial=len(samples) - len(pending), unit="text",
+               desc="scoring", disable=not spec.progress, file=sys.stderr)
+    try:
+        for start in range(0, len(pending), spec.chunk_size):
+            chunk = pending[start:start + spec.chunk_size]
+            writer.add(_rows_for_chunk(chunk, model, reference, signals, spec.save_tokens))
+            writer.flush()
+            bar.update(len(chunk))
+    finally:
+        bar.close()
+
+    columns = [s.column for s in signals]
+    rows, summary = summarize_run(Path(spec.out), columns, resamples=spec.bootstrap, seed=spec.seed)
+    result = ScoreResult(Path(spec.out), rows, summary, columns)
+    if spec.report:
+        _write_report(Path(spec.out))
+    return result
+
+
+def _write_report(run_dir: Path) -> None:
+    try:
+        from .report import write_report
+    except ImportError:
+        return
+    write_report(run_dir)
+
+
+def score(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None = None,
+          signals: "str | Sequence[str] | None" = None, reference_model: "str | Model | None" = None,
+          text_column: str = "text", label_column: str | None = None, id_column: str | None = None,
+          batch_size: int = 8, device: str = "auto", dtype: str = "auto",
+          max_length: int | None = None, long_text: str = "truncate", progress: bool = True,
+          report: bool = True, **options: Any) -> ScoreResult:
+    """Python API: the same as `mnemoscope score`. Returns rows, summary and the run folder."""
+    model_name = model if isinstance(model, str) else model.name
+    out = out or str(Path("runs") / f"{Path(data).stem}-{Path(model_name).name}")
+    from .signals import _split_top_level
+
+    signal_specs = tuple(_split_top_level(signals)) if isinstance(signals, str) else \
+        (tuple(signals) if signals is not None else None)
+    ref_model = reference_model if not isinstance(reference_model, str) else None
+    spec = ScoreSpec(
+        data=DataConfig(path=str(data), text_column=text_column, label_column=label_column,
+                        id_column=id_column),
+        out=out,
+        model=ModelConfig(model=model_name, device=device, dtype=dtype, batch_size=batch_size,
+                          max_length=max_length, long_text=long_text),  # type: ignore[arg-type]
+        signals=signal_specs,
+        reference_model=reference_model if isinstance(reference_model, str) else None,
+        progress=progress, report=report, **options)
+    return run_score(spec, model=None if isinstance(model, str) else model, reference=ref_model)

@@ -1,0 +1,21 @@
+"""Model backends. Importing this package does not import torch; backends load lazily."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import Model, ModelConfig, require
+
+__all__ = ["Model", "ModelConfig", "load_model", "require"]
+
+
+def load_model(model: "str | ModelConfig | Model" = "smollm2-135m", **options: Any) -> Model:
+    """Resolve a name, path or config to a loaded backend; a Model passes through."""
+    if not isinstance(model, (str, ModelConfig)):
+        return model
+    config = model if isinstance(model, ModelConfig) else ModelConfig(model=model, **options)
+    if isinstance(model, ModelConfig) and options:
+        config = ModelConfig(**{**model.__dict__, **options})
+    from .hf import HFModel
+
+    return HFModel(config)

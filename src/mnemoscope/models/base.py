@@ -1,0 +1,69 @@
+"""The one model interface every audit talks to.
+
+A backend needs one required method, `score`, plus `generate` when it declares
+Capabilities.GENERATE. Everything else (signals, runs, reports) only sees
+TokenScores and strings, so a new backend never touches audit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, Sequence, runtime_checkable
+
+from ..types import Capabilities, TokenScores
+
+LongTextPolicy = Literal["truncate", "window"]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """How to load and run a model. Stored in every run's spec.
+
+    `model` is a name (`smollm2-135m`), a Hugging Face directory, a `.gguf` file, or
+    an `http(s)://` OpenAI-compatible endpoint.
+    """
+
+    model: str = "smollm2-135m"
+    device: str = "auto"          # auto | cpu | cuda | cuda:N
+    dtype: str = "auto"           # auto (float32 on CPU, bfloat16 on CUDA) | float32 | bfloat16 | float16
+    batch_size: int = 8
+    max_length: int | None = None  # tokens per forward pass; default = the model's context
+    long_text: LongTextPolicy = "truncate"
+    trust_remote_code: bool = False
+
+    def identity_fields(self) -> dict[str, Any]:
+        """Fields that change scores (batch size and device do not, beyond float noise)."""
+        return {"model": self.model, "dtype": self.dtype, "max_length": self.max_length,
+                "long_text": self.long_text}
+
+
+@runtime_checkable
+class Model(Protocol):
+    name: str
+    capabilities: Capabilities
+
+    def score(self, texts: Sequence[str]) -> list[TokenScores]:
+        """One forward pass per text: log-probs of every token, plus vocabulary statistics."""
+        ...
+
+    def generate(self, prompts: Sequence[str], *, max_new_tokens: int, n: int = 1,
+                 temperature: float = 0.0, seed: int | None = None) -> list[list[str]]:
+        """n continuations per prompt (greedy when temperature == 0)."""
+        ...
+
+    def identity(self) -> dict[str, Any]:
+        """What makes results reproducible: name, file hash, dtype, library versions."""
+        ...
+
+
+def require(model: Model, needed: Capabilities, who: str) -> None:
+    """Fail before any work starts when the backend cannot supply what `who` needs."""
+    missing = needed & ~model.capabilities
+    if missing:
+        from ..types import CapabilityError
+
+        raise CapabilityError(
+            f"{who} needs {missing.describe()}, which backend {model.name!r} cannot supply "
+            f"(it offers: {model.capabilities.describe()}). Use the Hugging Face backend "
+            f"(a local model directory or .gguf file) or drop {who}."
+        )

@@ -1,0 +1,344 @@
+"""Hugging Face transformers backend (the default).
+
+Scoring policy, applied identically to every text:
+- The text is tokenized without special tokens, then one start token is prepended, so the
+  first text token is scored too: the tokenizer's BOS when it adds one by itself, otherwise
+  its `<|endoftext|>` document separator when the vocabulary has one (SmolLM2, GPT-2,
+  Pythia), otherwise EOS. Every text token is scored; the start token never is.
+- Texts longer than the context (`max_length`, default the model's) are truncated to the
+  first max_length - 1 tokens with a warning (`long_text="truncate"`), or scored with a
+  sliding window of stride max_length // 2 (`long_text="window"`): every token is scored
+  once, with at least half a context of history.
+- Batches are bucketed by length (sorted, then cut) with right padding.
+- The decoder runs once per batch; the LM head and the vocabulary statistics run on the
+  device in row chunks (see vocab_stats.py), so no T x V matrix reaches the CPU.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..types import Capabilities, InputError, TokenScores
+from .base import ModelConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Segment:
+    text_index: int
+    input_ids: list[int]
+    score_from: int          # first position whose token is scored (>= 1)
+
+
+def _pick_dtype(torch, dtype: str, device: str):
+    if dtype == "auto":
+        return torch.bfloat16 if device.startswith("cuda") and torch.cuda.is_bf16_supported() \
+            else torch.float32
+    try:
+        return {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
+                "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}[dtype]
+    except KeyError:
+        raise InputError(f"unknown dtype {dtype!r}; use float32, bfloat16 or float16") from None
+
+
+def _fingerprint_dir(path: Path) -> str:
+    """Cheap identity of a model directory: config plus, per weight file, its size and the
+    SHA-256 of its first and last MiB. Full hashes of multi-GB weights cost minutes."""
+    digest = hashlib.sha256()
+    for name in sorted(p.name for p in path.iterdir()):
+        file = path / name
+        if not file.is_file():
+            continue
+        if name.endswith((".json", ".model", ".txt")):
+            digest.update(name.encode() + file.read_bytes())
+        elif name.endswith((".safetensors", ".bin", ".pt")):
+            size = file.stat().st_size
+            with open(file, "rb") as handle:
+                head = handle.read(1 << 20)
+                handle.seek(max(0, size - (1 << 20)))
+                tail = handle.read(1 << 20)
+            digest.update(f"{name}:{size}".encode() + head + tail)
+    return digest.hexdigest()
+
+
+class HFModel:
+    """A causal LM loaded with transformers from a local directory or GGUF file."""
+
+    def __init__(self, config: ModelConfig | None = None, **overrides: Any) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from . import embedded
+
+        config = config or ModelConfig()
+        if overrides:
+            config = ModelConfig(**{**config.__dict__, **overrides})
+        self.config = config
+        source = config.model
+        self._file_hash: str | None = None
+        if source.lower() in embedded.EMBEDDED_NAMES:
+            gguf = embedded.embedded_gguf_path()
+            directory, self._file_hash = embedded.converted_gguf_dir(gguf)
+            self.name = "smollm2-135m"
+            self._source = str(gguf)
+        else:
+            path = Path(source).expanduser()
+            if path.is_file() and path.suffix.lower() == ".gguf":
+                directory, self._file_hash = embedded.converted_gguf_dir(
+                    path, trust_remote_code=config.trust_remote_code)
+            elif path.is_dir() and (path / "config.json").is_file():
+                directory = path
+                self._file_hash = _fingerprint_dir(path)
+            elif path.exists():
+                raise InputError(f"model {source}: not a model directory (no config.json) nor a "
+                                 ".gguf file. Pass a Hugging Face model directory, a .gguf file, "
+                                 "or smollm2-135m.")
+            else:
+                raise InputError(f"model {source}: no such file or directory, and not a known name "
+                                 f"(known: smollm2-135m). Models are never downloaded from a hub; "
+                                 "download them yourself and pass the local path.")
+            self.name = path.name if path.is_dir() else path.stem
+            self._source = str(path)
+
+        device = config.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(device)
+        self.torch_dtype = _pick_dtype(torch, config.dtype, device)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(
+                directory, trust_remote_code=config.trust_remote_code)
+            self.model = AutoModelForCausalLM.from_pretrained(
+                directory, dtype=self.torch_dtype, trust_remote_code=config.trust_remote_code)
+        except (OSError, ValueError, json.JSONDecodeError, KeyError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(f"cannot load model from {directory}: {first}. Check that the "
+                             "directory holds a complete causal LM (config.json, weights, "
+                             "tokenizer).") from None
+        self.model.to(self.device).eval()
+        self.start_token_id = self._choose_start_token()
+        context = getattr(self.model.config, "max_position_embeddings", None) or 2048
+        self.max_length = int(config.max_length or context)
+        if self.max_length < 4:
+            raise InputError(f"max_length {self.max_length} is too small; use at least 4")
+        self.batch_size = max(1, int(config.batch_size))
+        self.capabilities = Capabilities.LOGPROBS | Capabilities.VOCAB_STATS | Capabilities.GENERATE
+        self._decoder, self._head, self._logit_fn = self._split_head()
+
+    # ------------------------------------------------------------------ identity
+    def identity(self) -> dict[str, Any]:
+        import torch
+        import transformers
+
+        return {"name": self.name, "source": self._source, "file_hash": self._file_hash,
+                "dtype": str(self.torch_dtype).removeprefix("torch."),
+                "max_length": self.max_length, "long_text": self.config.long_text,
+                "start_token_id": self.start_token_id,
+                "versions": {"torch": torch.__version__, "transformers": transformers.__version__}}
+
+    def _choose_start_token(self) -> int | None:
+        tok = self.tokenizer
+        probe = tok("a").input_ids
+        if tok.bos_token_id is not None and probe and probe[0] == tok.bos_token_id:
+            return int(tok.bos_token_id)
+        vocab = tok.get_vocab()
+        for name in ("<|endoftext|>", "</s>", "<eos>"):
+            if name in vocab:
+                return int(vocab[name])
+        for candidate in (tok.eos_token_id, tok.bos_token_id):
+            if candidate is not None:
+                return int(candidate)
+        return None
+
+    def _split_head(self):
+        """Decoder body and LM head, so the head runs in chunks. Falls back to the full
+        forward (still chunked statistics) for architectures with special logit maps."""
+        cfg = self.model.config
+        head = self.model.get_output_embeddings()
+        decoder = getattr(self.model, "model", None)
+        soft_cap = getattr(cfg, "final_logit_softcapping", None)
+        logit_scale = getattr(cfg, "logit_scale", None)
+        if head is None or decoder is None:
+            return None, None, None
+        logit_fn = None
+        if soft_cap:
+            def logit_fn(z, cap=float(soft_cap)):
+                return cap * (z / cap).tanh()
+        elif logit_scale not in (None, 1, 1.0):
+            def logit_fn(z, scale=float(logit_scale)):
+                return z * scale
+        return decoder, head, logit_fn
+
+    # ------------------------------------------------------------------ tokens
+    def encode(self, text: str) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=False).input_ids)
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return self.tokenizer.decode(list(ids), skip_special_tokens=True)
+
+    def token_strings(self, ids: Sequence[int]) -> list[str]:
+        """Each token decoded on its own, for per-token displays."""
+        return self.tokenizer.batch_decode([[int(i)] for i in ids])
+
+    def _prefix(self) -> list[int]:
+        return [] if self.start_token_id is None else [self.start_token_id]
+
+    def _segments(self, index: int, ids: list[int]) -> tuple[list[_Segment], bool]:
+        prefix = self._prefix()
+        length = self.max_length
+        if len(prefix) + len(ids) <= length:
+            return [_Segment(index, prefix + ids, len(prefix) or 1)], False
+        if self.config.long_text == "truncate":
+            return [_Segment(index, (prefix + ids)[:length], len(prefix) or 1)], True
+        stride = max(1, length // 2)
+        first = prefix + ids[: length - len(prefix)]
+        segments = [_Segment(index, first, len(prefix) or 1)]
+        done = length - len(prefix)                         # text tokens scored so far
+        while done < len(ids):
+            end = min(done + stride, len(ids))
+            start = end - length
+            segments.append(_Segment(index, ids[start:end], done - start))
+            done = end
+        return segments, False
+
+    # ------------------------------------------------------------------ scoring
+    def score(self, texts: Sequence[str]) -> list[TokenScores]:
+        import torch
+
+        encoded = [self.encode(t) for t in texts]
+        segments: list[_Segment] = []
+        truncated = [False] * len(texts)
+        for i, ids in enumerate(encoded):
+            if not ids:
+                raise InputError(f"text {i} has no tokens (empty text); remove it or give it content")
+            parts, truncated[i] = self._segments(i, ids)
+            segments.extend(parts)
+        n_truncated = sum(truncated)
+        if n_truncated:
+            warnings.warn(f"{n_truncated} text(s) longer than {self.max_length} tokens were "
+                          "truncated; use long_text='window' to score them whole", stacklevel=2)
+
+        pieces: list[list[tuple[int, tuple[np.ndarray, ...]]]] = [[] for _ in texts]
+        order = sorted(range(len(segments)), key=lambda k: len(segments[k].input_ids))
+        for start in range(0, len(order), self.batch_size):
+            keys = order[start:start + self.batch_size]
+            batch = [segments[k] for k in keys]
+            for key, seg, stats in zip(keys, batch, self._score_batch(batch, torch)):
+                pieces[seg.text_index].append((key, stats))
+
+        results = []
+        for i, segs in enumerate(pieces):
+            segs.sort(key=lambda item: item[0])   # windows back in text order
+            segs = [stats for _, stats in segs]
+            lp = np.concatenate([s[0] for s in segs])
+            mean = np.concatenate([s[1] for s in segs])
+            var = np.concatenate([s[2] for s in segs])
+            ids = np.asarray(encoded[i][: lp.shape[0]], dtype=np.int32)
+            results.append(TokenScores(ids, lp, mean, var, truncated=truncated[i]))
+        return results
+
+    def _score_batch(self, batch: list[_Segment], torch) -> list[tuple[np.ndarray, ...]]:
+        width = max(len(s.input_ids) for s in batch)
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, seg in enumerate(batch):
+            input_ids[row, : len(seg.input_ids)] = torch.tensor(seg.input_ids)
+            mask[row, : len(seg.input_ids)] = 1
+        input_ids, mask = input_ids.to(self.device), mask.to(self.device)
+        from .vocab_stats import DEFAULT_CHUNK_ROWS, token_stats
+
+        with torch.inference_mode():
+            if self._decoder is not None:
+                hidden = self._decoder(input_ids=input_ids, attention_mask=mask).last_hidden_state
+                head, logit_fn = self._head, self._logit_fn
+            else:  # full forward; identity head over logits
+                hidden = self.model(input_ids=input_ids, attention_mask=mask).logits
+                head, logit_fn = (lambda h: h), None
+            # gather every scored position of the batch into one (N, H) block
+            rows, cols, targets, counts = [], [], [], []
+            for row, seg in enumerate(batch):
+                n = len(seg.input_ids) - seg.score_from
+                positions = torch.arange(seg.score_from - 1, seg.score_from - 1 + n)
+                rows.append(torch.full((n,), row, dtype=torch.long))
+                cols.append(positions)
+                targets.append(torch.tensor(seg.input_ids[seg.score_from:], dtype=torch.long))
+                counts.append(n)
+            rows_t, cols_t = torch.cat(rows).to(self.device), torch.cat(cols).to(self.device)
+            flat = hidden[rows_t, cols_t]                                       # (N, H)
+            chunk = DEFAULT_CHUNK_ROWS if self.device.type == "cpu" else 2048
+            lp, mean, var = token_stats(flat, head, torch.cat(targets).to(self.device),
+                                        chunk_rows=chunk, logit_fn=logit_fn)
+        lp, mean, var = (t.cpu().numpy() for t in (lp, mean, var))
+        out, offset = [], 0
+        for n in counts:
+            out.append((lp[offset:offset + n], mean[offset:offset + n], var[offset:offset + n]))
+            offset += n
+        return out
+
+    # ------------------------------------------------------------------ generation
+    def generate_tokens(self, prompts: Sequence[Sequence[int]], *, max_new_tokens: int, n: int = 1,
+                        temperature: float = 0.0, top_k: int | None = None,
+                        top_p: float | None = None, seed: int | None = None,
+                        stop_at_eos: bool = True) -> list[list[list[int]]]:
+        """n continuations (token ids, prompt excluded) for each prompt of token ids.
+
+        The start token is prepended as in scoring. With a seed, each prompt gets its own
+        generator state seeded from (seed, prompt index), so results do not depend on how
+        prompts are batched."""
+        import torch
+
+        prefix = self._prefix()
+        sampling = temperature > 0
+        eos = [t for t in {self.tokenizer.eos_token_id, self.start_token_id} if t is not None]
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else eos[0]
+        gen_kwargs: dict[str, Any] = dict(max_new_tokens=max_new_tokens, num_return_sequences=n,
+                                          pad_token_id=pad, do_sample=sampling)
+        gen_kwargs["eos_token_id"] = eos if stop_at_eos else None
+        if sampling:
+            gen_kwargs.update(temperature=temperature, top_k=top_k or 0, top_p=top_p or 1.0)
+        else:
+            gen_kwargs.update(temperature=None, top_k=None, top_p=None)
+        results: list[list[list[int]]] = [[] for _ in prompts]
+        # seeded sampling runs one prompt per call so each prompt's stream is independent
+        step = 1 if (sampling and seed is not None) else max(1, self.batch_size // max(1, n) or 1)
+        order = sorted(range(len(prompts)), key=lambda k: len(prompts[k]))
+        for start in range(0, len(order), step):
+            idx = order[start:start + step]
+            seqs = [prefix + list(prompts[k]) for k in idx]
+            width = max(len(s) for s in seqs)
+            input_ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+            mask = torch.zeros_like(input_ids)
+            for row, seq in enumerate(seqs):                 # left padding for generation
+                input_ids[row, width - len(seq):] = torch.tensor(seq)
+                mask[row, width - len(seq):] = 1
+            if sampling and seed is not None:
+                torch.manual_seed((seed * 1_000_003 + idx[0]) % (2**31 - 1))
+            with torch.inference_mode():
+                out = self.model.generate(input_ids=input_ids.to(self.device),
+                                          attention_mask=mask.to(self.device), **gen_kwargs)
+            out = out[:, width:].cpu().tolist()
+            for j, k in enumerate(idx):
+                for seq in out[j * n:(j + 1) * n]:
+                    if stop_at_eos:
+                        cut = next((p for p, t in enumerate(seq) if t in eos), len(seq))
+                        seq = seq[:cut]
+                    results[k].append(seq)
+        return results
+
+    def generate(self, prompts: Sequence[str], *, max_new_tokens: int, n: int = 1,
+                 temperature: float = 0.0, seed: int | None = None, top_k: int | None = None,
+                 top_p: float | None = None) -> list[list[str]]:
+        ids = [self.encode(p) for p in prompts]
+        out = self.generate_tokens(ids, max_new_tokens=max_new_tokens, n=n,
+                                   temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
+        return [[self.decode(seq) for seq in per_prompt] for per_prompt in out]

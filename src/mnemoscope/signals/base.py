@@ -1,0 +1,56 @@
+"""What a membership signal is.
+
+A signal is a small frozen dataclass: its fields are its hyperparameters, `needs` says
+which backend capabilities it reads, `views` names the extra scorings it reads besides
+the text itself under the target model:
+    "lowercase"  the target model on the lowercased text
+    "reference"  the reference model on the text
+A signal reads scores; it never calls a model. One convention: higher = more likely member.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping
+
+from ..registry import Registry
+from ..types import Capabilities, TokenScores
+
+VIEWS = ("lowercase", "reference")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a signal may read besides the text's own TokenScores."""
+
+    text: str = ""
+    views: Mapping[str, TokenScores] = field(default_factory=dict)
+
+
+class Signal:
+    """Base class for signals (subclasses are frozen dataclasses)."""
+
+    registry_name: ClassVar[str]
+    paper: ClassVar[str] = ""
+    needs: ClassVar[Capabilities] = Capabilities.LOGPROBS
+    views: ClassVar[frozenset[str]] = frozenset()
+
+    def __call__(self, s: TokenScores, ctx: Context = Context()) -> float:  # pragma: no cover
+        raise NotImplementedError
+
+    def params(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+    @property
+    def column(self) -> str:
+        """Column name in the run's rows: the registered name, plus any non-default params."""
+        changed = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)  # type: ignore[arg-type]
+                   if getattr(self, f.name) != f.default}
+        if not changed:
+            return self.registry_name
+        return self.registry_name + "(" + ",".join(f"{k}={v}" for k, v in sorted(changed.items())) + ")"
+
+
+signals: Registry[type[Signal]] = Registry("signal", group="mnemoscope.signals")
+register = signals.register
