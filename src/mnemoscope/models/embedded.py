@@ -87,9 +87,9 @@ def _convert(gguf_path: Path, target: Path, trust_remote_code: bool) -> None:
         loaded = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32,
                                                       trust_remote_code=trust_remote_code)
     except Exception as exc:  # transformers raises many types for a broken file
-        raise InputError(f"cannot load GGUF file {gguf_path}: {type(exc).__name__}: "
-                         f"{str(exc).splitlines()[0] if str(exc) else ''}. Is the file complete "
-                         "and a causal language model?") from None
+        detail = (str(exc).splitlines() or [""])[0].rstrip(". ")
+        raise InputError(f"cannot load GGUF file {gguf_path}: {type(exc).__name__}: {detail}. "
+                         "Is the file complete and a causal language model?") from None
     # save_pretrained refuses a GGUF-loaded model: rebuild it from a clean config.
     config = loaded.config
     if hasattr(config, "quantization_config"):
