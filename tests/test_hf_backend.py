@@ -105,7 +105,7 @@ def test_unreadable_model_files_raise_input_errors(tmp_path):
     broken = tmp_path / "broken_dir"
     broken.mkdir()
     (broken / "config.json").write_text("{not json")
-    with pytest.raises(InputError, match="cannot load model"):
+    with pytest.raises(InputError, match="cannot load the tokenizer"):
         load_model(str(broken))
 
 

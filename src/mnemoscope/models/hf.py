@@ -70,53 +70,105 @@ def _fingerprint_dir(path: Path) -> str:
     return digest.hexdigest()
 
 
+def resolve_source(config: ModelConfig) -> tuple[Path, str, str, str]:
+    """(loadable directory, short name, source path, file hash) for a model name or path.
+    GGUF files are converted (once, cached) to a safetensors directory here."""
+    from . import embedded
+
+    source = config.model
+    if source.lower() in embedded.EMBEDDED_NAMES:
+        gguf = embedded.embedded_gguf_path()
+        directory, file_hash = embedded.converted_gguf_dir(gguf)
+        return directory, "smollm2-135m", str(gguf), file_hash
+    path = Path(source).expanduser()
+    if path.is_file() and path.suffix.lower() == ".gguf":
+        directory, file_hash = embedded.converted_gguf_dir(
+            path, trust_remote_code=config.trust_remote_code)
+        return directory, path.stem, str(path), file_hash
+    if path.is_dir() and (path / "config.json").is_file():
+        return path, path.name, str(path), _fingerprint_dir(path)
+    if path.exists():
+        raise InputError(f"model {source}: not a model directory (no config.json) nor a "
+                         ".gguf file. Pass a Hugging Face model directory, a .gguf file, "
+                         "or smollm2-135m.")
+    raise InputError(f"model {source}: no such file or directory, and not a known name "
+                     f"(known: smollm2-135m). Models are never downloaded from a hub; "
+                     "download them yourself and pass the local path.")
+
+
+def _load_tokenizer(directory: Path, config: ModelConfig):
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(directory, trust_remote_code=config.trust_remote_code)
+    except (OSError, ValueError, json.JSONDecodeError, KeyError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"cannot load the tokenizer from {directory}: {first}. Check that the "
+                         "directory holds a complete causal LM (config.json, weights, "
+                         "tokenizer).") from None
+
+
+def choose_start_token(tok) -> int | None:
+    """The token prepended to every text so that its first token is scored."""
+    probe = tok("a").input_ids
+    if tok.bos_token_id is not None and probe and probe[0] == tok.bos_token_id:
+        return int(tok.bos_token_id)
+    vocab = tok.get_vocab()
+    for name in ("<|endoftext|>", "</s>", "<eos>"):
+        if name in vocab:
+            return int(vocab[name])
+    for candidate in (tok.eos_token_id, tok.bos_token_id):
+        if candidate is not None:
+            return int(candidate)
+    return None
+
+
+def _identity(name, source, file_hash, torch_dtype, max_length, config, start_token_id):
+    import torch
+    import transformers
+
+    return {"name": name, "source": source, "file_hash": file_hash,
+            "dtype": str(torch_dtype).removeprefix("torch."), "max_length": int(max_length),
+            "long_text": config.long_text, "start_token_id": start_token_id,
+            "versions": {"torch": torch.__version__, "transformers": transformers.__version__}}
+
+
+def describe(config: ModelConfig) -> dict[str, Any]:
+    """The identity HFModel(config).identity() would give, without loading the weights
+    (what a Ray driver records before its workers load the model)."""
+    import torch
+    from transformers import AutoConfig
+
+    directory, name, source, file_hash = resolve_source(config)
+    device = config.device if config.device != "auto" else \
+        ("cuda" if torch.cuda.is_available() else "cpu")
+    model_config = AutoConfig.from_pretrained(directory,
+                                              trust_remote_code=config.trust_remote_code)
+    context = getattr(model_config, "max_position_embeddings", None) or 2048
+    return _identity(name, source, file_hash, _pick_dtype(torch, config.dtype, device),
+                     config.max_length or context, config,
+                     choose_start_token(_load_tokenizer(directory, config)))
+
+
 class HFModel:
     """A causal LM loaded with transformers from a local directory or GGUF file."""
 
     def __init__(self, config: ModelConfig | None = None, **overrides: Any) -> None:
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        from . import embedded
+        from transformers import AutoModelForCausalLM
 
         config = config or ModelConfig()
         if overrides:
             config = ModelConfig(**{**config.__dict__, **overrides})
         self.config = config
-        source = config.model
-        self._file_hash: str | None = None
-        if source.lower() in embedded.EMBEDDED_NAMES:
-            gguf = embedded.embedded_gguf_path()
-            directory, self._file_hash = embedded.converted_gguf_dir(gguf)
-            self.name = "smollm2-135m"
-            self._source = str(gguf)
-        else:
-            path = Path(source).expanduser()
-            if path.is_file() and path.suffix.lower() == ".gguf":
-                directory, self._file_hash = embedded.converted_gguf_dir(
-                    path, trust_remote_code=config.trust_remote_code)
-            elif path.is_dir() and (path / "config.json").is_file():
-                directory = path
-                self._file_hash = _fingerprint_dir(path)
-            elif path.exists():
-                raise InputError(f"model {source}: not a model directory (no config.json) nor a "
-                                 ".gguf file. Pass a Hugging Face model directory, a .gguf file, "
-                                 "or smollm2-135m.")
-            else:
-                raise InputError(f"model {source}: no such file or directory, and not a known name "
-                                 f"(known: smollm2-135m). Models are never downloaded from a hub; "
-                                 "download them yourself and pass the local path.")
-            self.name = path.name if path.is_dir() else path.stem
-            self._source = str(path)
-
+        directory, self.name, self._source, self._file_hash = resolve_source(config)
         device = config.device
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
         self.torch_dtype = _pick_dtype(torch, config.dtype, device)
+        self.tokenizer = _load_tokenizer(directory, config)
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(
-                directory, trust_remote_code=config.trust_remote_code)
             self.model = AutoModelForCausalLM.from_pretrained(
                 directory, dtype=self.torch_dtype, trust_remote_code=config.trust_remote_code)
         except (OSError, ValueError, json.JSONDecodeError, KeyError) as exc:
@@ -125,7 +177,7 @@ class HFModel:
                              "directory holds a complete causal LM (config.json, weights, "
                              "tokenizer).") from None
         self.model.to(self.device).eval()
-        self.start_token_id = self._choose_start_token()
+        self.start_token_id = choose_start_token(self.tokenizer)
         context = getattr(self.model.config, "max_position_embeddings", None) or 2048
         self.max_length = int(config.max_length or context)
         if self.max_length < 4:
@@ -136,28 +188,8 @@ class HFModel:
 
     # ------------------------------------------------------------------ identity
     def identity(self) -> dict[str, Any]:
-        import torch
-        import transformers
-
-        return {"name": self.name, "source": self._source, "file_hash": self._file_hash,
-                "dtype": str(self.torch_dtype).removeprefix("torch."),
-                "max_length": self.max_length, "long_text": self.config.long_text,
-                "start_token_id": self.start_token_id,
-                "versions": {"torch": torch.__version__, "transformers": transformers.__version__}}
-
-    def _choose_start_token(self) -> int | None:
-        tok = self.tokenizer
-        probe = tok("a").input_ids
-        if tok.bos_token_id is not None and probe and probe[0] == tok.bos_token_id:
-            return int(tok.bos_token_id)
-        vocab = tok.get_vocab()
-        for name in ("<|endoftext|>", "</s>", "<eos>"):
-            if name in vocab:
-                return int(vocab[name])
-        for candidate in (tok.eos_token_id, tok.bos_token_id):
-            if candidate is not None:
-                return int(candidate)
-        return None
+        return _identity(self.name, self._source, self._file_hash, self.torch_dtype,
+                         self.max_length, self.config, self.start_token_id)
 
     def _split_head(self):
         """Decoder body and LM head, so the head runs in chunks. Falls back to the full
