@@ -38,7 +38,7 @@ class ScoreSpec:
     data: DataConfig
     out: str
     model: ModelConfig = field(default_factory=ModelConfig)
-    signals: tuple[str, ...] | None = None       # None = loss, zlib, lowercase, min_k, min_k_plus_plus
+    signals: tuple[str | Signal, ...] | None = None   # None = loss, zlib, lowercase, min_k, min_k_plus_plus
     reference_model: str | None = None           # adds the `reference` signal
     chunk_size: int = 64                         # samples per written part
     save_tokens: bool = True                     # per-token arrays for the report's heatmap
@@ -97,7 +97,7 @@ def _check_signals(signals: Sequence[Signal], model: Model, reference: Model | N
                          "(a smaller model of the same family, or the base model of a fine-tune).")
 
 
-def _rows_for_chunk(chunk: list[Sample], model: Model, reference: Model | None,
+def rows_for_chunk(chunk: list[Sample], model: Model, reference: Model | None,
                     signals: Sequence[Signal], save_tokens: bool) -> list[dict[str, Any]]:
     texts = [s.text for s in chunk]
     target = model.score(texts)
@@ -139,21 +139,17 @@ def summarize_run(run_dir: Path, signal_columns: Sequence[str], *, resamples: in
     return rows, summary
 
 
-def run_score(spec: ScoreSpec, *, model: Model | None = None,
-              reference: Model | None = None) -> ScoreResult:
-    """Run (or resume) a membership audit described by `spec`."""
-    samples = load_samples(spec.data)
-    signals = build_signals(spec.signals, reference=spec.reference_model is not None
-                            or reference is not None)
-    model = model or load_model(spec.model)
-    if reference is None and spec.reference_model:
-        reference = load_model(ModelConfig(**{**asdict(spec.model), "model": spec.reference_model}))
-    _check_signals(signals, model, reference)
+def _score_identity(spec: ScoreSpec, signals: Sequence[Signal], model_identity: dict[str, Any],
+                    reference_identity: dict[str, Any] | None) -> dict[str, Any]:
+    """What must match for a run folder to be resumed. Library versions, batch size, device
+    and engine are recorded in spec.json but do not block a resume."""
+    def strip(identity):
+        return None if identity is None else {k: v for k, v in identity.items() if k != "versions"}
 
-    identity = {
+    return {
         "kind": "score",
-        "model": model.identity(),
-        "reference_model": reference.identity() if reference is not None else None,
+        "model": strip(model_identity),
+        "reference_model": strip(reference_identity),
         "data": {"path": str(Path(spec.data.path).resolve()), "hash": data_hash(spec.data.path),
                  "text_column": spec.data.text_column, "label_column": spec.data.label_column,
                  "id_column": spec.data.id_column, "limit": spec.data.limit},
@@ -162,32 +158,69 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None,
         "save_tokens": spec.save_tokens,
         "seed": spec.seed,
     }
-    for part in ("model", "reference_model"):   # versions may change between resumes
-        if identity[part]:
-            identity[part] = {k: v for k, v in identity[part].items() if k != "versions"}
+
+
+def _open_run(spec: ScoreSpec, signals, model_identity, reference_identity, engine: str):
     extra = {"mnemoscope_version": __version__, "python": platform.python_version(),
-             "versions": model.identity().get("versions", {}),
+             "versions": model_identity.get("versions", {}),
              "runtime": {"batch_size": spec.model.batch_size, "device": spec.model.device,
-                         "chunk_size": spec.chunk_size}}
-    writer = RunWriter(spec.out, identity, extra)
+                         "chunk_size": spec.chunk_size, "engine": engine}}
+    return RunWriter(spec.out, _score_identity(spec, signals, model_identity, reference_identity),
+                     extra)
+
+
+def _pending(samples: list[Sample], writer: RunWriter, out: str) -> list[Sample]:
     done = writer.done_ids()
     pending = [s for s in samples if s.id not in done]
     if done:
-        log.info("resuming %s: %d of %d samples already scored", spec.out, len(done & {s.id for s in samples}), len(samples))
+        log.info("resuming %s: %d of %d samples already scored", out,
+                 len(samples) - len(pending), len(samples))
     pending.sort(key=lambda s: len(s.text))       # length buckets across the whole run
+    return pending
 
-    from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(samples), initial=len(samples) - len(pending), unit="text",
-               desc="scoring", disable=not spec.progress, file=sys.stderr)
-    try:
-        for start in range(0, len(pending), spec.chunk_size):
-            chunk = pending[start:start + spec.chunk_size]
-            writer.add(_rows_for_chunk(chunk, model, reference, signals, spec.save_tokens))
-            writer.flush()
-            bar.update(len(chunk))
-    finally:
-        bar.close()
+def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model | None = None,
+              engine: str = "local", ray_address: str | None = None,
+              workers: int = 2) -> ScoreResult:
+    """Run (or resume) a membership audit described by `spec`.
+
+    engine="ray" scores on a Ray Data actor pool (`workers` actors, each holding the same
+    backend and signals, writing the same run-store parts); see mnemoscope.scale."""
+    samples = load_samples(spec.data)
+    has_reference = spec.reference_model is not None or reference is not None
+    signals = build_signals(spec.signals, reference=has_reference)
+    if engine == "ray":
+        if model is not None or reference is not None:
+            raise InputError("engine='ray' loads the model inside each worker: pass model and "
+                             "reference_model by name or path, not as loaded objects.")
+        from .models.hf import describe
+        from .scale.ray_engine import score_on_ray
+
+        reference_config = (ModelConfig(**{**asdict(spec.model), "model": spec.reference_model})
+                            if spec.reference_model else None)
+        if "reference" in _views_needed(signals) and reference_config is None:
+            _check_signals(signals, _AllCapabilities(), None)
+        model_identity = describe(spec.model)
+        writer = _open_run(spec, signals, model_identity,
+                           describe(reference_config) if reference_config else None, "ray")
+        pending = _pending(samples, writer, spec.out)
+        # pin the dtype the driver resolved, so every worker matches the recorded identity
+        model_config = ModelConfig(**{**asdict(spec.model), "dtype": model_identity["dtype"]})
+        score_on_ray(pending, Path(spec.out), model_config, reference_config, signals,
+                     spec.save_tokens, spec.chunk_size, workers=workers, address=ray_address,
+                     progress=spec.progress, total=len(samples))
+    elif engine == "local":
+        model = model or load_model(spec.model)
+        if reference is None and spec.reference_model:
+            reference = load_model(ModelConfig(**{**asdict(spec.model),
+                                                  "model": spec.reference_model}))
+        _check_signals(signals, model, reference)
+        writer = _open_run(spec, signals, model.identity(),
+                           reference.identity() if reference is not None else None, "local")
+        pending = _pending(samples, writer, spec.out)
+        _score_locally(pending, writer, model, reference, signals, spec, total=len(samples))
+    else:
+        raise InputError(f"unknown engine {engine!r}; use local or ray")
 
     columns = [s.column for s in signals]
     rows, summary = summarize_run(Path(spec.out), columns, resamples=spec.bootstrap, seed=spec.seed)
@@ -195,6 +228,28 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None,
     if spec.report:
         _write_report(Path(spec.out))
     return result
+
+
+class _AllCapabilities:
+    name = "ray workers"
+    capabilities = Capabilities.LOGPROBS | Capabilities.VOCAB_STATS | Capabilities.GENERATE
+
+
+def _score_locally(pending: list[Sample], writer: RunWriter, model: Model,
+                   reference: Model | None, signals: Sequence[Signal], spec: ScoreSpec,
+                   total: int) -> None:
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, initial=total - len(pending), unit="text", desc="scoring",
+               disable=not spec.progress, file=sys.stderr)
+    try:
+        for start in range(0, len(pending), spec.chunk_size):
+            chunk = pending[start:start + spec.chunk_size]
+            writer.add(rows_for_chunk(chunk, model, reference, signals, spec.save_tokens))
+            writer.flush()
+            bar.update(len(chunk))
+    finally:
+        bar.close()
 
 
 def _write_report(run_dir: Path) -> None:
@@ -210,7 +265,8 @@ def score(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None =
           text_column: str = "text", label_column: str | None = None, id_column: str | None = None,
           batch_size: int = 8, device: str = "auto", dtype: str = "auto",
           max_length: int | None = None, long_text: str = "truncate", progress: bool = True,
-          report: bool = True, **options: Any) -> ScoreResult:
+          report: bool = True, engine: str = "local", ray_address: str | None = None,
+          workers: int = 2, **options: Any) -> ScoreResult:
     """Python API: the same as `mnemoscope score`. Returns rows, summary and the run folder."""
     model_name = model if isinstance(model, str) else model.name
     out = out or str(Path("runs") / f"{Path(data).stem}-{Path(model_name).name}")
@@ -228,4 +284,5 @@ def score(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None =
         signals=signal_specs,
         reference_model=reference_model if isinstance(reference_model, str) else None,
         progress=progress, report=report, **options)
-    return run_score(spec, model=None if isinstance(model, str) else model, reference=ref_model)
+    return run_score(spec, model=None if isinstance(model, str) else model, reference=ref_model,
+                     engine=engine, ray_address=ray_address, workers=workers)

@@ -1,0 +1,1 @@
+"""Scale-out on Ray Data. Importing this package does not import ray."""
