@@ -34,6 +34,9 @@ def _add_model_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--long-text", choices=["truncate", "window"], default="truncate",
                        help="texts longer than --max-length: truncate with a warning (default) "
                             "or score with a sliding window")
+    group.add_argument("--backend", choices=["hf", "vllm"], default="hf",
+                       help="hf: transformers (default; all signals). vllm: GPU serving; no "
+                            "vocabulary statistics, so no Min-K%%++")
     group.add_argument("--trust-remote-code", action="store_true",
                        help="allow model code shipped with the model folder (off by default)")
 
@@ -101,7 +104,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
         signals = tuple(_split_top_level(args.signals))
     model = ModelConfig(model=args.model, device=args.device, dtype=args.dtype,
                         batch_size=args.batch_size, max_length=args.max_length,
-                        long_text=args.long_text, trust_remote_code=args.trust_remote_code)
+                        long_text=args.long_text, trust_remote_code=args.trust_remote_code,
+                        backend=args.backend)
     out = args.out or str(Path("runs") / f"{Path(args.data).stem}-{Path(args.model).stem}")
     spec = ScoreSpec(
         data=DataConfig(path=args.data, text_column=args.text_column,

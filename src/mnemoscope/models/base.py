@@ -30,11 +30,12 @@ class ModelConfig:
     max_length: int | None = None  # tokens per forward pass; default = the model's context
     long_text: LongTextPolicy = "truncate"
     trust_remote_code: bool = False
+    backend: str = "hf"           # hf (transformers) | vllm (GPU; no vocabulary statistics)
 
     def identity_fields(self) -> dict[str, Any]:
         """Fields that change scores (batch size and device do not, beyond float noise)."""
         return {"model": self.model, "dtype": self.dtype, "max_length": self.max_length,
-                "long_text": self.long_text}
+                "long_text": self.long_text, "backend": self.backend}
 
 
 @runtime_checkable
