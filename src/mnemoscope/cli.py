@@ -18,7 +18,11 @@ from .types import InputError
 
 # Other audits add their commands here. Each module must import without torch and define
 # add_command(subparsers), which adds one subparser and sets `func` (args -> exit code).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "mnemoscope.lab.command",
+    "mnemoscope.extraction.command",
+    "mnemoscope.benchmarks.command",
+)
 
 
 def _add_model_flags(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,131 @@
+"""The extraction audit (`mnemoscope extract`): data + model -> a resumable run.
+
+Same shape as the membership audit: validate, open or resume the run, process pending
+samples in chunks written as they finish, then summarize from disk. Per-sample rows hold
+the greedy measures, the sampled-extraction outcome and the PII recovered.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from .. import __version__
+from ..data import DataConfig, data_hash, load_samples
+from ..models import Model, ModelConfig, load_model, require
+from ..runs import RunWriter, read_rows, write_summary
+from ..types import Capabilities, InputError, Sample
+from .discoverable import DiscoverableConfig, add_sampled, greedy_rows
+from .summary import summarize_extraction
+
+
+@dataclass(frozen=True)
+class ExtractSpec:
+    """Everything `mnemoscope extract` does, as data."""
+
+    data: DataConfig
+    out: str
+    model: ModelConfig = field(default_factory=ModelConfig)
+    extraction: DiscoverableConfig = field(default_factory=DiscoverableConfig)
+    pii: bool = True
+    chunk_size: int = 32          # samples per written part
+    progress: bool = True
+
+
+@dataclass
+class ExtractResult:
+    run_dir: Path
+    rows: Any                     # pandas.DataFrame, one row per sample
+    summary: dict[str, Any]
+
+    def table(self) -> str:
+        lines = [f"{'group':<12} {'exact':>7} {'approx':>7} {'sampled@N':>9} {'PII recovered':>13}"]
+
+        def show(value):
+            return "    n/a" if value is None else f"{value:7.3f}"
+
+        for group in self.summary["exact_match_rate"]:
+            lines.append(f"{group:<12} {show(self.summary['exact_match_rate'][group])} "
+                         f"{show(self.summary['approx_match_rate'][group])} "
+                         f"{show(self.summary['sampled_recall_at_n'][group]):>9} "
+                         f"{show(self.summary['pii_recovery_rate'][group]):>13}")
+        lines.append(f"run: {self.run_dir}")
+        return "\n".join(lines)
+
+
+def extraction_rows(chunk: Sequence[Sample], model: Model, spec: ExtractSpec) -> list[dict[str, Any]]:
+    rows = greedy_rows(chunk, model, spec.extraction)
+    add_sampled(rows, chunk, model, spec.extraction)
+    if spec.pii:
+        from .pii_recovery import add_pii_recovery
+
+        add_pii_recovery(rows, chunk, model)
+    return rows
+
+
+def _identity(spec: ExtractSpec, model_identity: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "extract",
+            "model": {k: v for k, v in model_identity.items() if k != "versions"},
+            "data": {"path": str(Path(spec.data.path).resolve()), "hash": data_hash(spec.data.path),
+                     "text_column": spec.data.text_column, "label_column": spec.data.label_column,
+                     "id_column": spec.data.id_column, "limit": spec.data.limit},
+            "extraction": asdict(spec.extraction), "pii": spec.pii}
+
+
+def run_extract(spec: ExtractSpec, *, model: Model | None = None) -> ExtractResult:
+    """Run (or resume) an extraction audit described by `spec`."""
+    samples = load_samples(spec.data)
+    model = model or load_model(spec.model)
+    require(model, Capabilities.GENERATE, "extraction")
+    if not hasattr(model, "generate_tokens"):
+        raise InputError(f"extraction needs token-level generation, which backend {model.name!r} "
+                         "does not offer; use the Hugging Face backend.")
+    extra = {"mnemoscope_version": __version__, "python": platform.python_version(),
+             "versions": model.identity().get("versions", {}),
+             "runtime": {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size}}
+    writer = RunWriter(spec.out, _identity(spec, model.identity()), extra)
+    done = writer.done_ids()
+    pending = sorted((s for s in samples if s.id not in done), key=lambda s: len(s.text))
+    _process(pending, writer, model, spec, total=len(samples))
+    rows = read_rows(spec.out)
+    summary = summarize_extraction(rows)
+    summary["config"] = asdict(spec.extraction)
+    write_summary(spec.out, summary)
+    return ExtractResult(Path(spec.out), rows, summary)
+
+
+def _process(pending: list[Sample], writer: RunWriter, model: Model, spec: ExtractSpec,
+             total: int) -> None:
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, initial=total - len(pending), unit="text", desc="extracting",
+               disable=not spec.progress, file=sys.stderr)
+    try:
+        for start in range(0, len(pending), spec.chunk_size):
+            chunk = pending[start:start + spec.chunk_size]
+            writer.add(extraction_rows(chunk, model, spec))
+            writer.flush()
+            bar.update(len(chunk))
+    finally:
+        bar.close()
+
+
+def extract(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None = None,
+            text_column: str = "text", label_column: str | None = None,
+            id_column: str | None = None, batch_size: int = 8, device: str = "auto",
+            pii: bool = True, progress: bool = True, chunk_size: int = 32,
+            **extraction: Any) -> ExtractResult:
+    """Python API: the same as `mnemoscope extract`. `extraction` takes the fields of
+    DiscoverableConfig (prefix_tokens, suffix_tokens, samples, top_k, ...)."""
+    model_name = model if isinstance(model, str) else model.name
+    out = out or str(Path("runs") / f"extract-{Path(data).stem}-{Path(model_name).name}")
+    spec = ExtractSpec(data=DataConfig(path=str(data), text_column=text_column,
+                                       label_column=label_column, id_column=id_column),
+                       out=out, model=ModelConfig(model=model_name, batch_size=batch_size,
+                                                  device=device),
+                       extraction=DiscoverableConfig(**extraction), pii=pii,
+                       chunk_size=chunk_size, progress=progress)
+    return run_extract(spec, model=None if isinstance(model, str) else model)

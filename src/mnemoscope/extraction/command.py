@@ -1,0 +1,95 @@
+"""`mnemoscope extract DATA --model M --out DIR`: flags -> ExtractSpec -> run_extract.
+Imports no torch at module level (cli.py imports this to build its parser)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..types import InputError
+
+
+def add_command(subparsers) -> argparse.ArgumentParser:
+    ext = subparsers.add_parser(
+        "extract", help="discoverable and sampled extraction, PII recovery",
+        description="Continue each text's true prefix greedily (and with N sampled guesses) "
+                    "and measure how much of the true suffix comes back: exact match, longest "
+                    "matching prefix, token edit distance; plus the share of PII items the "
+                    "model reproduces from the text before them. Resumable.")
+    ext.add_argument("data", help=".jsonl, .csv, .parquet, a folder of .txt files, or a saved HF dataset")
+    ext.add_argument("--out", default=None, help="run folder (default runs/extract-<data>-<model>)")
+    ext.add_argument("--text-column", default="text")
+    ext.add_argument("--label-column", default=None,
+                     help='1 = member, 0 = non-member (default: "label" when present)')
+    ext.add_argument("--id-column", default=None)
+    ext.add_argument("--limit", type=int, default=None)
+    model = ext.add_argument_group("model")
+    model.add_argument("--model", default="smollm2-135m",
+                       help="smollm2-135m (embedded default), a local HF model folder, or a .gguf")
+    model.add_argument("--device", default="auto")
+    model.add_argument("--dtype", default="auto")
+    model.add_argument("--batch-size", type=int, default=8)
+    model.add_argument("--trust-remote-code", action="store_true")
+    how = ext.add_argument_group("extraction")
+    how.add_argument("--prefix-tokens", "-k", type=int, default=50,
+                     help="k (texts shorter than k+m are split k:m, at least one token each side)")
+    how.add_argument("--suffix-tokens", "-m", type=int, default=50, help="m greedy tokens")
+    how.add_argument("--samples", type=int, default=10, help="N sampled guesses per text (0: off)")
+    how.add_argument("--top-k", type=int, default=10)
+    how.add_argument("--temperature", type=float, default=1.0)
+    how.add_argument("--approx-threshold", type=float, default=0.1,
+                     help="approximate match: normalized token edit distance at most this")
+    how.add_argument("--no-pii", action="store_true", help="skip PII recovery")
+    how.add_argument("--seed", type=int, default=0)
+    how.add_argument("--chunk-size", type=int, default=32,
+                     help="texts per written part: at most this many are redone after a crash")
+    ext.add_argument("--json", action="store_true", help="print summary.json instead of a table")
+    ext.set_defaults(func=run_command)
+    return ext
+
+
+def spec_from_args(args: argparse.Namespace):
+    from ..data import DataConfig
+    from ..models import ModelConfig
+    from .audit import ExtractSpec
+    from .discoverable import DiscoverableConfig
+
+    out = args.out or str(Path("runs") / f"extract-{Path(args.data).stem}-{Path(args.model).stem}")
+    return ExtractSpec(
+        data=DataConfig(path=args.data, text_column=args.text_column,
+                        label_column=args.label_column, id_column=args.id_column, limit=args.limit),
+        out=out,
+        model=ModelConfig(model=args.model, device=args.device, dtype=args.dtype,
+                          batch_size=args.batch_size, trust_remote_code=args.trust_remote_code),
+        extraction=DiscoverableConfig(prefix_tokens=args.prefix_tokens,
+                                      suffix_tokens=args.suffix_tokens, samples=args.samples,
+                                      top_k=args.top_k, temperature=args.temperature,
+                                      approx_threshold=args.approx_threshold, seed=args.seed),
+        pii=not args.no_pii, chunk_size=args.chunk_size,
+        progress=not getattr(args, "quiet", False))
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from .audit import run_extract
+
+    result = run_extract(spec_from_args(args))
+    print(json.dumps(result.summary, indent=2) if args.json else result.table())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs `extract` on its own (before it is registered in cli.py)."""
+    parser = argparse.ArgumentParser(prog="mnemoscope")
+    add_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["extract", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return int(args.func(args))
+    except InputError as exc:
+        print(f"mnemoscope: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""`mnemoscope lab DATA --out DIR`: flags -> LabSpec -> run_lab. Imports no torch at
+module level (cli.py imports this to build its parser)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..types import InputError
+
+
+def add_command(subparsers) -> argparse.ArgumentParser:
+    lab = subparsers.add_parser(
+        "lab", help="fine-tune on a seeded member split with canaries; calibrate every signal",
+        description="Make ground truth: split DATA into members and non-members (seeded), plant "
+                    "Secret-Sharer canaries, fine-tune MODEL on members + canaries (full or "
+                    "LoRA), then report every membership signal's AUROC, canary exposure by "
+                    "repetition count and extraction rates. Resumable: re-run to continue.")
+    lab.add_argument("data", help="texts (.jsonl, .csv, .parquet, folder of .txt); labels ignored")
+    lab.add_argument("--out", required=True, help="lab folder")
+    lab.add_argument("--synthetic", type=int, default=None, metavar="N",
+                     help="first write N seeded synthetic texts to DATA when it does not exist")
+    lab.add_argument("--text-column", default="text")
+    lab.add_argument("--id-column", default=None)
+    lab.add_argument("--limit", type=int, default=None)
+    model = lab.add_argument_group("model")
+    model.add_argument("--model", default="smollm2-135m",
+                       help="smollm2-135m (embedded default), a local HF model folder, or a .gguf")
+    model.add_argument("--device", default="auto")
+    model.add_argument("--dtype", default="auto",
+                       help="auto = float32 on CPU; bfloat16 on CUDA (fine-tuning in bf16 is "
+                            "noisier; pass float32 to compare with CPU figures)")
+    model.add_argument("--batch-size", type=int, default=8, help="scoring/generation batch")
+    train = lab.add_argument_group("fine-tuning")
+    train.add_argument("--method", choices=["full", "lora"], default="full")
+    train.add_argument("--epochs", type=int, default=3)
+    train.add_argument("--lr", type=float, default=None, help="default 1e-4 (full), 1e-3 (lora)")
+    train.add_argument("--train-batch-size", type=int, default=8)
+    train.add_argument("--lora-rank", type=int, default=16)
+    train.add_argument("--lora-alpha", type=int, default=None, help="default 2 x rank")
+    train.add_argument("--max-tokens", type=int, default=256, help="training sequences cut here")
+    split = lab.add_argument_group("split and canaries")
+    split.add_argument("--member-fraction", type=float, default=0.5)
+    split.add_argument("--seed", type=int, default=0)
+    split.add_argument("--canary-format", action="append", default=None,
+                       help='repeatable; holds {secret}, e.g. "My account PIN is {secret}." '
+                            "(default: six distinct formats, one per canary)")
+    split.add_argument("--secret-digits", type=int, default=6,
+                       help="|R| = 10^digits; exact ranking up to --exact-limit, else skew-normal fit")
+    split.add_argument("--repetitions", default="1,4,16", help="comma list of copy counts")
+    split.add_argument("--canaries-per-repetition", type=int, default=2)
+    split.add_argument("--exact-limit", type=int, default=10_000)
+    split.add_argument("--exposure-samples", type=int, default=2_000)
+    audit = lab.add_argument_group("audits")
+    audit.add_argument("--signals", default=None, help="comma list (default: score's defaults)")
+    audit.add_argument("--no-reference", action="store_true",
+                       help="do not use the base model as the reference signal")
+    audit.add_argument("--no-extraction", action="store_true")
+    audit.add_argument("--prefix-tokens", type=int, default=50)
+    audit.add_argument("--suffix-tokens", type=int, default=50)
+    audit.add_argument("--samples", type=int, default=0,
+                       help="sampled-extraction guesses per text (default 0: greedy only)")
+    audit.add_argument("--no-pii", action="store_true")
+    audit.add_argument("--bootstrap", type=int, default=1000)
+    audit.add_argument("--chunk-size", type=int, default=64)
+    audit.add_argument("--json", action="store_true", help="print summary.json instead of a table")
+    lab.set_defaults(func=run_command)
+    return lab
+
+
+def spec_from_args(args: argparse.Namespace):
+    from ..data import DataConfig
+    from ..extraction.canaries import DEFAULT_FORMATS, CanaryConfig
+    from ..extraction.discoverable import DiscoverableConfig
+    from ..extraction.exposure import ExposureConfig
+    from ..models import ModelConfig
+    from .config import LabSpec, TrainConfig
+
+    try:
+        repetitions = tuple(int(r) for r in args.repetitions.split(",") if r.strip())
+    except ValueError:
+        raise InputError(f"--repetitions {args.repetitions!r}: write a comma list of integers, "
+                         "e.g. 1,4,16") from None
+    signals = tuple(s.strip() for s in args.signals.split(",")) if args.signals else None
+    return LabSpec(
+        data=DataConfig(path=args.data, text_column=args.text_column, id_column=args.id_column,
+                        limit=args.limit),
+        out=args.out,
+        model=ModelConfig(model=args.model, device=args.device, dtype=args.dtype,
+                          batch_size=args.batch_size),
+        member_fraction=args.member_fraction, seed=args.seed,
+        train=TrainConfig(method=args.method, epochs=args.epochs, learning_rate=args.lr,
+                          batch_size=args.train_batch_size, lora_rank=args.lora_rank,
+                          lora_alpha=args.lora_alpha, max_tokens=args.max_tokens, seed=args.seed),
+        canaries=CanaryConfig(formats=tuple(args.canary_format or DEFAULT_FORMATS),
+                              secret_digits=args.secret_digits, repetitions=repetitions,
+                              per_repetition=args.canaries_per_repetition),
+        exposure=ExposureConfig(exact_limit=args.exact_limit, samples=args.exposure_samples,
+                                seed=args.seed),
+        extraction=DiscoverableConfig(prefix_tokens=args.prefix_tokens,
+                                      suffix_tokens=args.suffix_tokens, samples=args.samples,
+                                      seed=args.seed),
+        run_extraction=not args.no_extraction, pii=not args.no_pii, signals=signals,
+        reference=not args.no_reference, chunk_size=args.chunk_size, bootstrap=args.bootstrap,
+        progress=not getattr(args, "quiet", False))
+
+
+def _write_synthetic(path: Path, count: int, seed: int) -> None:
+    from .synthetic import synthetic_texts
+
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in synthetic_texts(count, seed)),
+                    encoding="utf-8")
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from .run import run_lab, summary_table
+
+    if args.synthetic is not None:
+        _write_synthetic(Path(args.data), args.synthetic, args.seed)
+    summary = run_lab(spec_from_args(args))
+    print(json.dumps(summary, indent=2) if args.json else summary_table(summary))
+    print(f"lab: {args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs `lab` on its own (before it is registered in cli.py): python -m mnemoscope.lab.command"""
+    import sys
+
+    parser = argparse.ArgumentParser(prog="mnemoscope")
+    add_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["lab", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return int(args.func(args))
+    except InputError as exc:
+        print(f"mnemoscope: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

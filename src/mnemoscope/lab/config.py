@@ -1,0 +1,71 @@
+"""The lab's configuration, as frozen dataclasses (the CLI builds them from its flags)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..data import DataConfig
+from ..extraction.canaries import CanaryConfig
+from ..extraction.discoverable import DiscoverableConfig
+from ..extraction.exposure import ExposureConfig
+from ..models import ModelConfig
+from ..types import InputError
+
+# Full fine-tuning of a 135M model memorizes 200 short texts in 3 epochs at 1e-4 with
+# AdamW; LoRA updates far fewer weights and needs a larger step to move as much.
+DEFAULT_LR = {"full": 1e-4, "lora": 1e-3}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    method: str = "full"              # full | lora
+    epochs: int = 3
+    learning_rate: float | None = None  # None: DEFAULT_LR[method]
+    batch_size: int = 8
+    lora_rank: int = 16
+    lora_alpha: int | None = None     # None: 2 * rank (the usual LoRA scaling of 2)
+    max_tokens: int = 256             # training sequences are cut to this many text tokens
+    warmup_fraction: float = 0.1      # linear warm-up, then a constant rate
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.method not in DEFAULT_LR:
+            raise InputError(f"training method {self.method!r} is unknown; use full or lora")
+        if self.epochs < 1 or self.batch_size < 1 or self.lora_rank < 1 or self.max_tokens < 2:
+            raise InputError("epochs, batch size and LoRA rank must be >= 1, max_tokens >= 2")
+
+    @property
+    def lr(self) -> float:
+        return self.learning_rate if self.learning_rate is not None else DEFAULT_LR[self.method]
+
+    @property
+    def alpha(self) -> int:
+        return self.lora_alpha if self.lora_alpha is not None else 2 * self.lora_rank
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """Everything `mnemoscope lab` does, as data."""
+
+    data: DataConfig
+    out: str
+    model: ModelConfig = field(default_factory=ModelConfig)
+    member_fraction: float = 0.5
+    seed: int = 0
+    train: TrainConfig = field(default_factory=TrainConfig)
+    canaries: CanaryConfig = field(default_factory=CanaryConfig)
+    exposure: ExposureConfig = field(default_factory=ExposureConfig)
+    # greedy only by default: seeded sampling runs one prompt at a time, slow on a CPU
+    extraction: DiscoverableConfig = field(default_factory=lambda: DiscoverableConfig(samples=0))
+    run_extraction: bool = True
+    pii: bool = True
+    signals: tuple[str, ...] | None = None   # None: the score defaults, plus `reference`
+    reference: bool = True            # the base model as reference (adds `reference`)
+    chunk_size: int = 64
+    bootstrap: int = 1000
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0 < self.member_fraction < 1:
+            raise InputError(f"member_fraction {self.member_fraction} must be between 0 and 1 "
+                             "(exclusive): the calibration needs members and non-members")

@@ -1,0 +1,207 @@
+"""`mnemoscope lab`: ground truth on the user's own model, as a resumable run.
+
+    DIR/spec.json            the lab's identity (data hash, model, split, canaries, training)
+    DIR/lab_data.jsonl       the calibration set: id, text, label (1 = member)
+    DIR/ground_truth.json    member and non-member ids, canaries with their secrets
+    DIR/model/               the fine-tuned model (safetensors + tokenizer; load_model reads it)
+    DIR/training_curve.json  loss per optimiser step
+    DIR/calibration/         a `score` run of every signal on lab_data.jsonl
+    DIR/canaries/            a run with one row per canary: secret, repetitions, rank, exposure
+    DIR/extraction/          an `extract` run on lab_data.jsonl with the fine-tuned model
+    DIR/summary.json         one object per signal (auroc, auroc_ci, tpr_at_1pct_fpr, ...),
+                             plus `canaries`, `extraction`, `training`, `timings_s`
+
+Resuming: each stage checks what is on disk. A saved model is never retrained; scoring,
+exposure and extraction skip the rows already written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import random
+import sys
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..data import DataConfig, data_hash, load_samples
+from ..runs import RunWriter, read_rows, write_json_atomic, write_summary
+from .config import LabSpec
+from .split import split_members, write_lab_data
+
+log = logging.getLogger(__name__)
+
+SIGNAL_KEYS = ("auroc", "auroc_ci", "tpr_at_1pct_fpr")
+
+
+def _identity(spec: LabSpec) -> dict[str, Any]:
+    return {"kind": "lab",
+            "data": {"path": str(Path(spec.data.path).resolve()), "hash": data_hash(spec.data.path),
+                     "text_column": spec.data.text_column, "id_column": spec.data.id_column,
+                     "limit": spec.data.limit},
+            "model": spec.model.identity_fields(), "member_fraction": spec.member_fraction,
+            "seed": spec.seed, "train": asdict(spec.train), "canaries": asdict(spec.canaries)}
+
+
+def _training_texts(members, canaries, seed: int) -> list[str]:
+    texts = [s.text for s in members]
+    for canary in canaries:
+        texts += [canary.text] * canary.repetitions
+    random.Random(f"train-order:{seed}").shuffle(texts)  # the trainer reshuffles every epoch too
+    return texts
+
+
+def _prepare(spec: LabSpec, out: Path):
+    """Split, canaries, lab_data.jsonl and ground_truth.json (written once)."""
+    from ..extraction.canaries import make_canaries
+
+    samples = load_samples(replace(spec.data, label_column=None))
+    members, nonmembers = split_members(samples, spec.member_fraction, spec.seed)
+    canaries = make_canaries(spec.canaries, spec.seed)
+    if not (out / "ground_truth.json").is_file():
+        write_lab_data(out / "lab_data.jsonl", members, nonmembers)
+        write_json_atomic(out / "ground_truth.json", {
+            "member_ids": [s.id for s in members], "nonmember_ids": [s.id for s in nonmembers],
+            "canaries": [asdict(c) | {"text": c.text} for c in canaries],
+            "secret_space_size": spec.canaries.space_size})
+    return members, nonmembers, canaries
+
+
+def _train_if_needed(spec: LabSpec, out: Path, members, canaries) -> list[dict[str, Any]]:
+    from ..models import load_model
+    from .train import fine_tune, save_model
+
+    curve_path = out / "training_curve.json"
+    if (out / "model" / "config.json").is_file() and curve_path.is_file():
+        log.info("lab %s: fine-tuned model already saved; not retraining", out)
+        return json.loads(curve_path.read_text(encoding="utf-8"))["steps"]
+    trainee = load_model(spec.model)
+    curve = fine_tune(trainee, _training_texts(members, canaries, spec.seed), spec.train,
+                      progress=spec.progress)
+    save_model(trainee, out / "model")
+    write_json_atomic(curve_path, {"method": spec.train.method, "steps": curve})
+    del trainee
+    return curve
+
+
+def _exposures(spec: LabSpec, out: Path, tuned, canaries, extra) -> list[dict[str, Any]]:
+    from tqdm.auto import tqdm
+
+    from ..extraction.exposure import canary_exposure
+
+    identity = {"kind": "canary_exposure", "canaries": asdict(spec.canaries),
+                "exposure": asdict(spec.exposure),
+                "model": {k: v for k, v in tuned.identity().items() if k != "versions"}}
+    writer = RunWriter(out / "canaries", identity, extra)
+    done = writer.done_ids()
+    pending = [c for c in canaries if c.id not in done]
+    bar = tqdm(total=len(canaries), initial=len(canaries) - len(pending), unit="canary",
+               desc="canary exposure", disable=not spec.progress, file=sys.stderr)
+    try:
+        for canary in pending:     # one part per canary: a crash loses at most one
+            writer.add([canary_exposure(tuned, canary, spec.canaries.secret_digits, spec.exposure)])
+            writer.flush()
+            bar.update(1)
+    finally:
+        bar.close()
+    return read_rows(out / "canaries").to_dict("records")
+
+
+def run_lab(spec: LabSpec) -> dict[str, Any]:
+    """Run (or resume) the lab; returns the summary also written to DIR/summary.json."""
+    from ..extraction.audit import ExtractSpec, run_extract
+    from ..extraction.exposure import exposure_by_repetition
+    from ..membership import ScoreSpec, run_score
+    from ..models import load_model
+
+    out = Path(spec.out)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    identity = _identity(spec)
+    extra = {"mnemoscope_version": __version__, "python": platform.python_version()}
+    lab = RunWriter(out, identity, extra)            # refuses a folder made by another spec
+    if not any(lab.parts.iterdir()):
+        lab.parts.rmdir()                            # the lab's rows live in its sub-runs
+    members, nonmembers, canaries = _prepare(spec, out)
+    curve = _train_if_needed(spec, out, members, canaries)
+    timings["training"] = time.perf_counter() - clock
+
+    tuned_config = replace(spec.model, model=str((out / "model").resolve()))
+    tuned = load_model(tuned_config)
+    base = load_model(spec.model) if spec.reference else None
+    lab_data = DataConfig(path=str(out / "lab_data.jsonl"))
+    clock = time.perf_counter()
+    scored = run_score(ScoreSpec(data=lab_data, out=str(out / "calibration"), model=tuned_config,
+                                 signals=spec.signals, chunk_size=spec.chunk_size,
+                                 bootstrap=spec.bootstrap, seed=spec.seed, progress=spec.progress,
+                                 report=False),
+                       model=tuned, reference=base)
+    timings["calibration"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    canary_rows = _exposures(spec, out, tuned, canaries, extra)
+    timings["exposure"] = time.perf_counter() - clock
+
+    extraction = None
+    if spec.run_extraction:
+        clock = time.perf_counter()
+        result = run_extract(ExtractSpec(data=lab_data, out=str(out / "extraction"),
+                                         model=tuned_config, extraction=spec.extraction,
+                                         pii=spec.pii, chunk_size=spec.chunk_size,
+                                         progress=spec.progress), model=tuned)
+        extraction = {k: v for k, v in result.summary.items() if k not in ("details", "config")}
+        timings["extraction"] = time.perf_counter() - clock
+
+    summary: dict[str, Any] = {name: scored.summary[name] for name in scored.signals}
+    summary["best_signal"] = scored.best_signal()
+    summary["canaries"] = {
+        "by_repetition": exposure_by_repetition(canary_rows, spec.canaries.space_size),
+        "per_canary": [{k: row.get(k) for k in ("id", "repetitions", "secret", "method", "rank",
+                                                "exposure", "secret_log_perplexity")}
+                       for row in sorted(canary_rows, key=lambda r: r["id"])]}
+    summary["extraction"] = extraction
+    summary["training"] = {"method": spec.train.method, "epochs": spec.train.epochs,
+                           "steps": len(curve), "learning_rate": spec.train.lr,
+                           "first_loss": curve[0]["loss"] if curve else None,
+                           "last_epoch_mean_loss": _last_epoch_loss(curve)}
+    summary["split"] = {"members": len(members), "nonmembers": len(nonmembers),
+                        "canaries": len(canaries)}
+    summary["timings_s"] = {k: round(v, 1) for k, v in timings.items()}
+    write_summary(out, summary)
+    return summary
+
+
+def _last_epoch_loss(curve: list[dict[str, Any]]) -> float | None:
+    if not curve:
+        return None
+    last = curve[-1]["epoch"]
+    losses = [p["loss"] for p in curve if p["epoch"] == last]
+    return sum(losses) / len(losses)
+
+
+def summary_table(summary: dict[str, Any]) -> str:
+    """The short text the CLI prints."""
+    lines = [f"{'signal':<22} {'AUROC':>6}  {'95% CI':<13}  {'TPR@1%FPR':>9}"]
+    for name, value in summary.items():
+        if isinstance(value, dict) and "auroc" in value and value["auroc"] is not None:
+            low, high = value["auroc_ci"]
+            mark = "  <- best" if name == summary.get("best_signal") else ""
+            lines.append(f"{name:<22} {value['auroc']:6.3f}  [{low:.3f}, {high:.3f}]  "
+                         f"{value['tpr_at_1pct_fpr']:9.3f}{mark}")
+    by_repetition = summary["canaries"]["by_repetition"]
+    ceiling = next(iter(by_repetition.values()), {}).get("max_possible", 0.0)
+    lines.append(f"canary exposure by repetitions (bits; max {ceiling:.1f}):")
+    for reps, value in by_repetition.items():
+        lines.append(f"  x{reps:<4} mean {value['mean_exposure']:6.2f}  (min "
+                     f"{value['min_exposure']:.2f}, max {value['max_exposure']:.2f}, n {value['n']})")
+    extraction = summary.get("extraction")
+    if extraction:
+        for key in ("exact_match_rate", "approx_match_rate", "pii_recovery_rate"):
+            shown = ", ".join(f"{g} {v:.3f}" if v is not None else f"{g} n/a"
+                              for g, v in extraction[key].items())
+            lines.append(f"{key}: {shown}")
+    return "\n".join(lines)

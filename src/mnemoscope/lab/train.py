@@ -1,0 +1,109 @@
+"""Fine-tune a causal LM on the lab's training texts, fully or with LoRA (peft).
+
+Each training sequence is laid out as the backend scores it: the start token, the text's
+tokens (no special tokens), then EOS, so the fine-tune sharpens exactly the
+log-probabilities the signals read. The loss is the mean next-token NLL over the text
+tokens and EOS; padding is masked out. A LoRA fine-tune is merged into the base weights
+before saving, so the saved folder is a plain model that load_model() reads.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from .config import TrainConfig
+
+
+def _sequences(model, texts: Sequence[str], max_tokens: int) -> list[list[int]]:
+    start = [] if model.start_token_id is None else [int(model.start_token_id)]
+    eos = model.tokenizer.eos_token_id
+    end = [] if eos is None else [int(eos)]
+    return [start + model.encode(text)[:max_tokens] + end for text in texts]
+
+
+def _batch(torch, sequences: list[list[int]], pad: int):
+    width = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), width), pad, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for row, seq in enumerate(sequences):
+        ids[row, : len(seq)] = torch.tensor(seq)
+        mask[row, : len(seq)] = 1
+    labels = ids.masked_fill(mask == 0, -100)
+    return ids, mask, labels
+
+
+def _trainable(network, config: TrainConfig):
+    """The module to optimise: the network itself, or a peft LoRA wrapper around it."""
+    if config.method == "full":
+        return network
+    from peft import LoraConfig, get_peft_model
+
+    lora = LoraConfig(r=config.lora_rank, lora_alpha=config.alpha, lora_dropout=0.0,
+                      target_modules="all-linear", task_type="CAUSAL_LM")
+    return get_peft_model(network, lora)
+
+
+def fine_tune(model, texts: Sequence[str], config: TrainConfig, *,
+              progress: bool = True) -> list[dict[str, Any]]:
+    """Trains `model.model` in place on `texts` (already including canary copies); returns
+    the training curve, one point per optimiser step. With LoRA the adapters are merged
+    into `model.model` before returning."""
+    import torch
+    from tqdm.auto import tqdm
+
+    torch.manual_seed(config.seed)
+    sequences = _sequences(model, texts, config.max_tokens)
+    pad = model.tokenizer.pad_token_id
+    pad = pad if pad is not None else (model.tokenizer.eos_token_id or 0)
+    trainable = _trainable(model.model, config)
+    params = [p for p in trainable.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
+    steps_per_epoch = math.ceil(len(sequences) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    warmup = max(1, round(config.warmup_fraction * total_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: min(1.0, (s + 1) / warmup))
+    generator = torch.Generator().manual_seed(config.seed)
+    device = next(model.model.parameters()).device
+    curve: list[dict[str, Any]] = []
+    trainable.train()
+    bar = tqdm(total=total_steps, unit="step", desc=f"fine-tuning ({config.method})",
+               disable=not progress, file=sys.stderr)
+    try:
+        for epoch in range(config.epochs):
+            order = torch.randperm(len(sequences), generator=generator).tolist()
+            for step in range(steps_per_epoch):
+                picked = [sequences[i] for i in order[step * config.batch_size:
+                                                      (step + 1) * config.batch_size]]
+                ids, mask, labels = (t.to(device) for t in _batch(torch, picked, pad))
+                loss = trainable(input_ids=ids, attention_mask=mask, labels=labels).loss
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                optimiser.step()
+                scheduler.step()
+                optimiser.zero_grad(set_to_none=True)
+                curve.append({"step": len(curve) + 1, "epoch": epoch + 1,
+                              "loss": float(loss.detach()), "lr": scheduler.get_last_lr()[0]})
+                bar.update(1)
+                bar.set_postfix(loss=f"{curve[-1]['loss']:.3f}")
+    finally:
+        bar.close()
+    if config.method == "lora":
+        model.model = trainable.merge_and_unload()
+    model.model.eval()
+    return curve
+
+
+def save_model(model, directory: Path) -> None:
+    """Weights as safetensors plus the tokenizer, written to a temporary folder and then
+    renamed, so a crash never leaves a half-saved model that a resume would trust."""
+    import shutil
+
+    tmp = directory.with_name(directory.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    model.model.save_pretrained(tmp, safe_serialization=True)
+    model.tokenizer.save_pretrained(tmp)
+    tmp.rename(directory)

@@ -1,0 +1,171 @@
+"""The lab on a tiny random model: the summary contract, the saved ground truth and model,
+and resuming after a crash without retraining."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+
+import pytest
+
+from _tiny_model import WORDS
+from mnemoscope import membership
+from mnemoscope.data import DataConfig
+from mnemoscope.extraction.canaries import CanaryConfig
+from mnemoscope.extraction.discoverable import DiscoverableConfig
+from mnemoscope.extraction.exposure import ExposureConfig
+from mnemoscope.lab import run as lab_run
+from mnemoscope.lab import train as lab_train
+from mnemoscope.lab.config import LabSpec, TrainConfig
+from mnemoscope.lab.run import run_lab, summary_table
+from mnemoscope.lab.split import split_members
+from mnemoscope.models import ModelConfig, load_model
+from mnemoscope.types import InputError, Sample
+
+FORMATS = ("my account pin is {secret} .", "the city code is {secret} .")
+
+
+def lab_spec(data, out, model_dir, **changes):
+    spec = LabSpec(
+        data=DataConfig(str(data)), out=str(out), model=ModelConfig(model=str(model_dir)),
+        train=TrainConfig(epochs=2, learning_rate=3e-3, batch_size=8),
+        canaries=CanaryConfig(formats=FORMATS, secret_digits=2, per_repetition=1),
+        exposure=ExposureConfig(exact_limit=100),
+        extraction=DiscoverableConfig(prefix_tokens=8, suffix_tokens=8, samples=0),
+        chunk_size=8, bootstrap=50, progress=False)
+    return LabSpec(**{**spec.__dict__, **changes})
+
+
+@pytest.fixture(scope="module")
+def texts(tmp_path_factory):
+    rng = random.Random(0)
+    words = [w for w in WORDS if w.isalpha()]
+    path = tmp_path_factory.mktemp("labdata") / "texts.jsonl"
+    path.write_text("".join(json.dumps({"id": f"t{i}", "text": " ".join(
+        rng.choice(words) for _ in range(16))}) + "\n" for i in range(32)), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory, texts, tiny_model_dir):
+    out = tmp_path_factory.mktemp("lab") / "run"
+    return out, run_lab(lab_spec(texts, out, tiny_model_dir))
+
+
+def test_summary_contract(full_run):
+    out, summary = full_run
+    for signal in ("loss", "zlib", "min_k", "min_k_plus_plus", "reference"):
+        assert {"auroc", "auroc_ci", "tpr_at_1pct_fpr"} <= set(summary[signal])
+        assert 0.0 <= summary[signal]["auroc"] <= 1.0
+    assert set(summary["canaries"]["by_repetition"]) == {"1", "4", "16"}
+    assert all(c["method"] == "exact" for c in summary["canaries"]["per_canary"])
+    assert set(summary["extraction"]["exact_match_rate"]) == {"all", "member", "non_member"}
+    assert json.loads((out / "summary.json").read_text()) == json.loads(json.dumps(summary))
+    assert "canary exposure" in summary_table(summary)
+
+
+def test_ground_truth_model_and_curve_are_saved(full_run, texts):
+    out, summary = full_run
+    truth = json.loads((out / "ground_truth.json").read_text())
+    assert len(truth["member_ids"]) == len(truth["nonmember_ids"]) == 16
+    assert not set(truth["member_ids"]) & set(truth["nonmember_ids"])
+    assert [c["repetitions"] for c in truth["canaries"]] == [1, 4, 16]
+    assert all(len(c["secret"]) == 2 for c in truth["canaries"])
+    lab_data = [json.loads(line) for line in (out / "lab_data.jsonl").read_text().splitlines()]
+    assert {r["id"] for r in lab_data if r["label"] == 1} == set(truth["member_ids"])
+    curve = json.loads((out / "training_curve.json").read_text())["steps"]
+    # 16 members + 21 canary copies = 37 texts, batches of 8 -> 5 steps per epoch, 2 epochs
+    assert len(curve) == 10 and summary["training"]["steps"] == 10
+    assert list((out / "model").glob("*.safetensors"))
+    tuned = load_model(str(out / "model"))
+    assert tuned.score(["the old king"])[0].logprobs.shape == (3,)
+
+
+def test_fine_tuning_lowers_member_loss(full_run):
+    out, summary = full_run
+    curve = json.loads((out / "training_curve.json").read_text())["steps"]
+    assert summary["training"]["last_epoch_mean_loss"] < curve[0]["loss"]
+
+
+def test_lora_fine_tune_merges_into_a_plain_model(tmp_path, tiny_model_dir):
+    model = load_model(str(tiny_model_dir))
+    before = model.score(["the old king of the city"])[0].logprobs.copy()
+    curve = lab_train.fine_tune(model, ["the old king of the city"] * 4,
+                                TrainConfig(method="lora", epochs=2, batch_size=2, lora_rank=4),
+                                progress=False)
+    assert len(curve) == 4 and not hasattr(model.model, "peft_config")
+    lab_train.save_model(model, tmp_path / "merged")
+    after = load_model(str(tmp_path / "merged")).score(["the old king of the city"])[0].logprobs
+    assert after.sum() > before.sum()
+
+
+def test_split_is_seeded_and_refuses_tiny_datasets():
+    samples = [Sample(str(i), f"text {i}") for i in range(10)]
+    members, nonmembers = split_members(samples, 0.5, seed=1)
+    assert len(members) == 5 and split_members(samples, 0.5, seed=1)[0] == members
+    assert split_members(samples, 0.5, seed=2)[0] != members
+    with pytest.raises(InputError, match="at least 4 texts"):
+        split_members(samples[:3], 0.5, seed=0)
+
+
+def test_resume_after_a_crash_does_not_retrain(tmp_path, texts, tiny_model_dir, full_run,
+                                               monkeypatch):
+    spec = lab_spec(texts, tmp_path / "run", tiny_model_dir)
+    real_rows = membership.rows_for_chunk
+    calls = {"n": 0}
+
+    def crash_on_second_chunk(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("simulated crash while scoring")
+        return real_rows(*args, **kwargs)
+
+    monkeypatch.setattr(membership, "rows_for_chunk", crash_on_second_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        run_lab(spec)
+    assert (tmp_path / "run" / "model" / "config.json").is_file()
+    assert not (tmp_path / "run" / "summary.json").exists()
+    monkeypatch.setattr(membership, "rows_for_chunk", real_rows)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the saved model must not be retrained")
+
+    monkeypatch.setattr(lab_train, "fine_tune", no_training)
+    resumed = run_lab(spec)
+    _, fresh = full_run
+    for signal in ("loss", "reference", "min_k_plus_plus"):
+        assert resumed[signal]["auroc"] == pytest.approx(fresh[signal]["auroc"], abs=1e-6)
+    assert [c["rank"] for c in resumed["canaries"]["per_canary"]] == \
+        [c["rank"] for c in fresh["canaries"]["per_canary"]]
+    assert resumed["extraction"] == fresh["extraction"]
+
+
+def test_a_different_spec_is_refused_in_the_same_folder(full_run, texts, tiny_model_dir):
+    out, _ = full_run
+    with pytest.raises(InputError, match="different spec"):
+        run_lab(lab_spec(texts, out, tiny_model_dir, seed=5))
+
+
+def test_cli_parses_into_a_spec(tmp_path):
+    import argparse
+
+    from mnemoscope.lab.command import add_command, spec_from_args
+
+    parser = argparse.ArgumentParser()
+    add_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["lab", "d.jsonl", "--out", "o", "--method", "lora", "--epochs",
+                              "2", "--lora-rank", "4", "--repetitions", "1,8",
+                              "--canary-format", "pin {secret}", "--secret-digits", "4"])
+    spec = spec_from_args(args)
+    assert spec.train.method == "lora" and spec.train.lr == 1e-3 and spec.train.alpha == 8
+    assert spec.canaries.repetitions == (1, 8) and spec.canaries.formats == ("pin {secret}",)
+    assert spec.canaries.space_size == 10_000
+
+
+def test_command_modules_import_without_torch():
+    import subprocess
+
+    code = ("import sys, mnemoscope.lab.command, mnemoscope.extraction.command; "
+            "sys.exit('torch' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
