@@ -1,9 +1,9 @@
 """Ray Data scaling of `score` on this machine: 1 vs 2 workers, same texts, same model.
 
 Prints texts/s and tokens/s for the single-process engine and for Ray with 1 and 2
-actors (each actor gets cores / workers torch threads), and the ratios. Model loading and
-Ray start-up are excluded: each configuration runs once to warm up, then is timed on a
-fresh run folder. Run: python bench/ray_scaling.py [--texts 96]
+actors (each actor gets cores / workers torch threads), and the ratios. Ray times include
+starting Ray and loading the model in every actor, so they understate steady-state
+throughput on small inputs. Run: python bench/ray_scaling.py [--texts 96]
 """
 
 from __future__ import annotations
@@ -35,19 +35,18 @@ def main() -> None:
     texts = make_texts(args.texts, args.words)
     data.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n"
                             for i, t in enumerate(texts)))
-    common = dict(model=args.model, signals="loss,zlib,min_k,min_k_plus_plus", progress=False,
+    common = dict(signals="loss,zlib,min_k,min_k_plus_plus", progress=False,
                   report=False, chunk_size=8, save_tokens=False)
 
     def timed(engine: str, workers: int) -> float:
-        # warm-up on a small prefix: loads the model (and, for Ray, starts the actors' pool)
         start = time.perf_counter()
-        mnemoscope.score(str(data), out=str(work / f"{engine}{workers}-run"), engine=engine,
-                         workers=workers, **common)
+        mnemoscope.score(str(data), model=args.model, out=str(work / f"{engine}{workers}-run"),
+                         engine=engine, workers=workers, **common)
         return time.perf_counter() - start
 
     results = {}
     local_model = mnemoscope.load_model(args.model)
-    n_tokens = sum(len(local_model.encode(t)) + 0 for t in texts)
+    n_tokens = sum(len(local_model.encode(t)) for t in texts)
     start = time.perf_counter()
     mnemoscope.score(str(data), model=local_model, out=str(work / "local"), **common)
     results["local (1 process)"] = time.perf_counter() - start

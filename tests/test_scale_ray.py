@@ -119,3 +119,13 @@ def test_killed_worker_and_killed_driver_lose_and_duplicate_nothing(tmp_path, ti
     assert resumed.returncode == 0, err[-2000:]
     assert n_parts(out) > before
     assert_same_rows(out, expected, columns=("loss", "min_k_plus_plus"))
+
+
+def test_ray_unlabelled_data(tmp_path, tiny_model_dir):
+    import mnemoscope
+
+    data = make_data(tmp_path / "d.jsonl", n=8, labels=False)
+    result = mnemoscope.score(str(data), model=str(tiny_model_dir), out=str(tmp_path / "ray"),
+                              engine="ray", workers=1, progress=False, report=False,
+                              chunk_size=4)
+    assert len(result.rows) == 8 and "label" not in result.rows.columns

@@ -59,16 +59,23 @@ class ScoreActor:
 
         ids = [str(i) for i in batch["id"]]
         labels = batch.get("label")
-        samples = [Sample(ids[i], str(batch["text"][i]),
-                          None if labels is None or labels[i] is None or
-                          (isinstance(labels[i], float) and np.isnan(labels[i])) else int(labels[i]))
-                   for i in range(len(ids))]
+        samples = [Sample(ids[i], str(batch["text"][i]), _label(labels, i)) for i in range(len(ids))]
         rows = rows_for_chunk(samples, self.model, self.reference, self.signals, self.save_tokens)
         name = part_name(ids)
         tmp = self.parts / f".{name}.{os.getpid()}.tmp"
         pq.write_table(pa.Table.from_pylist(rows), tmp)
         os.replace(tmp, self.parts / name)
         return {"id": np.asarray(ids, dtype=object)}
+
+
+def _label(labels: Any, index: int) -> int | None:
+    """Labels arrive as numpy values; an unlabelled row may come back as None or NaN."""
+    if labels is None:
+        return None
+    value = labels[index]
+    if value is None or value != value:      # NaN is the only value unequal to itself
+        return None
+    return int(value)
 
 
 def _init_ray(address: str | None, workers: int):
@@ -102,7 +109,9 @@ def score_on_ray(pending: list[Sample], out_dir: Path, model_config: ModelConfig
     from tqdm.auto import tqdm
 
     threads = max(1, (os.cpu_count() or 1) // workers) if not address else 1
-    records = [{"id": s.id, "text": s.text, "label": s.label} for s in pending]
+    labelled = any(s.label is not None for s in pending)
+    records = [{"id": s.id, "text": s.text, **({"label": s.label} if labelled else {})}
+               for s in pending]
     blocks = max(1, min(len(records) // max(1, chunk_size), 4 * workers))
     dataset = ray.data.from_items(records, override_num_blocks=blocks)
     # Ray Data restarts dead actors and retries their batches by default
