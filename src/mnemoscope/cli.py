@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mnemoscope.lab.command",
     "mnemoscope.extraction.command",
     "mnemoscope.benchmarks.command",
+    "mnemoscope.report.command",
 )
 
 

@@ -1,0 +1,87 @@
+"""Report sections: the extension point. A later audit (extraction, contamination,
+unlearning, ...) registers its own section from its own module:
+
+    @sections.register("my_audit")
+    class MyAuditSection:
+        order = 50
+        def applies(self, ctx: ReportContext) -> bool: ...
+        def render(self, ctx: ReportContext) -> str: ...   # escaped HTML
+
+Third-party packages use the entry-point group `mnemoscope.report_sections`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Protocol
+
+from ..registry import Registry
+from .context import ReportContext
+
+
+class Section(Protocol):
+    order: int
+
+    def applies(self, ctx: ReportContext) -> bool: ...
+
+    def render(self, ctx: ReportContext) -> str: ...
+
+
+sections: Registry[type] = Registry("report section", group="mnemoscope.report_sections")
+
+
+def table_html(headers: list[str], rows: list[list[object]], ident: str = "") -> str:
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(_fmt(c))}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    id_attr = f' id="{escape(ident)}"' if ident else ""
+    return f"<table{id_attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+@sections.register("extraction")
+class ExtractionSection:
+    """Rows of an extraction audit: per-label rates, and the most extracted samples."""
+
+    order = 40
+
+    def applies(self, ctx: ReportContext) -> bool:
+        return "exact_match" in getattr(ctx.rows, "columns", [])
+
+    def render(self, ctx: ReportContext) -> str:
+        rows = ctx.rows
+        groups = [("all", rows)]
+        if "label" in rows.columns:
+            groups += [("members", rows[rows["label"] == 1]), ("non-members", rows[rows["label"] == 0])]
+        table = []
+        for name, group in groups:
+            approx = float(group["approx_match"].mean()) if "approx_match" in group else None
+            table.append([name, len(group), float(group["exact_match"].mean()) if len(group) else None,
+                          approx])
+        return ("<h2>Extraction</h2>" +
+                table_html(["group", "texts", "exact match rate", "approximate match rate"], table,
+                           "extraction-table"))
+
+
+@sections.register("files")
+class FilesSection:
+    """The run folder's files, so a reader knows where the evidence lives."""
+
+    order = 90
+
+    def applies(self, ctx: ReportContext) -> bool:
+        return True
+
+    def render(self, ctx: ReportContext) -> str:
+        files = sorted(p for p in ctx.run_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
+        shown = files[:50]
+        rows = [[str(p.relative_to(ctx.run_dir)), f"{p.stat().st_size:,} bytes"] for p in shown]
+        more = f"<p>... and {len(files) - 50} more</p>" if len(files) > 50 else ""
+        return "<h2>Run files</h2>" + table_html(["file", "size"], rows, "files-table") + more
