@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-from ..types import InputError
 
 
 def add_command(subparsers) -> argparse.ArgumentParser:
@@ -77,19 +75,3 @@ def run_command(args: argparse.Namespace) -> int:
     result = run_extract(spec_from_args(args))
     print(json.dumps(result.summary, indent=2) if args.json else result.table())
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Runs `extract` on its own (before it is registered in cli.py)."""
-    parser = argparse.ArgumentParser(prog="mnemoscope")
-    add_command(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["extract", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.func(args))
-    except InputError as exc:
-        print(f"mnemoscope: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

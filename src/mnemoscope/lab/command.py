@@ -125,21 +125,3 @@ def run_command(args: argparse.Namespace) -> int:
     print(json.dumps(summary, indent=2) if args.json else summary_table(summary))
     print(f"lab: {args.out}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Runs `lab` on its own (before it is registered in cli.py): python -m mnemoscope.lab.command"""
-    import sys
-
-    parser = argparse.ArgumentParser(prog="mnemoscope")
-    add_command(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["lab", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.func(args))
-    except InputError as exc:
-        print(f"mnemoscope: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
