@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import platform
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,10 +22,10 @@ from . import __version__
 from .data import DataConfig, data_hash, load_samples
 from .metrics import summarize_signal
 from .models import Model, ModelConfig, load_model, require
-from .runs import RunWriter, read_rows, write_summary
+from .runs import RunWriter, chunked, read_rows, write_chunks, write_summary
 from .signals import Context, Signal, build_signals
 from .signals.minkpp import token_z_scores
-from .types import Capabilities, InputError, Sample, TokenScores
+from .types import InputError, Sample, TokenScores
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +86,13 @@ def _views_needed(signals: Sequence[Signal]) -> set[str]:
     return set().union(*(s.views for s in signals)) if signals else set()
 
 
-def _check_signals(signals: Sequence[Signal], model: Model, reference: Model | None) -> None:
-    needs = Capabilities.LOGPROBS
+def _check_capabilities(signals: Sequence[Signal], model: Model) -> None:
     for s in signals:
-        needs |= s.needs
         require(model, s.needs, f"signal {s.column!r}")
-    if "reference" in _views_needed(signals) and reference is None:
+
+
+def _check_reference(signals: Sequence[Signal], has_reference: bool) -> None:
+    if "reference" in _views_needed(signals) and not has_reference:
         raise InputError("signal 'reference' needs a reference model: pass --reference-model PATH "
                          "(a smaller model of the same family, or the base model of a fine-tune).")
 
@@ -189,6 +189,7 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
     samples = load_samples(spec.data)
     has_reference = spec.reference_model is not None or reference is not None
     signals = build_signals(spec.signals, reference=has_reference)
+    _check_reference(signals, has_reference)
     if engine == "ray":
         if model is not None or reference is not None:
             raise InputError("engine='ray' loads the model inside each worker: pass model and "
@@ -198,8 +199,6 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
 
         reference_config = (ModelConfig(**{**asdict(spec.model), "model": spec.reference_model})
                             if spec.reference_model else None)
-        if "reference" in _views_needed(signals) and reference_config is None:
-            _check_signals(signals, _AllCapabilities(), None)
         model_identity = describe(spec.model)
         writer = _open_run(spec, signals, model_identity,
                            describe(reference_config) if reference_config else None, "ray")
@@ -214,11 +213,14 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
         if reference is None and spec.reference_model:
             reference = load_model(ModelConfig(**{**asdict(spec.model),
                                                   "model": spec.reference_model}))
-        _check_signals(signals, model, reference)
+        _check_capabilities(signals, model)
         writer = _open_run(spec, signals, model.identity(),
                            reference.identity() if reference is not None else None, "local")
         pending = _pending(samples, writer, spec.out)
-        _score_locally(pending, writer, model, reference, signals, spec, total=len(samples))
+        write_chunks(writer, chunked(pending, spec.chunk_size),
+                     lambda chunk: rows_for_chunk(chunk, model, reference, signals, spec.save_tokens),
+                     total=len(samples), already_done=len(samples) - len(pending),
+                     desc="scoring", progress=spec.progress)
     else:
         raise InputError(f"unknown engine {engine!r}; use local or ray")
 
@@ -228,28 +230,6 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
     if spec.report:
         _write_report(Path(spec.out))
     return result
-
-
-class _AllCapabilities:
-    name = "ray workers"
-    capabilities = Capabilities.LOGPROBS | Capabilities.VOCAB_STATS | Capabilities.GENERATE
-
-
-def _score_locally(pending: list[Sample], writer: RunWriter, model: Model,
-                   reference: Model | None, signals: Sequence[Signal], spec: ScoreSpec,
-                   total: int) -> None:
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, initial=total - len(pending), unit="text", desc="scoring",
-               disable=not spec.progress, file=sys.stderr)
-    try:
-        for start in range(0, len(pending), spec.chunk_size):
-            chunk = pending[start:start + spec.chunk_size]
-            writer.add(rows_for_chunk(chunk, model, reference, signals, spec.save_tokens))
-            writer.flush()
-            bar.update(len(chunk))
-    finally:
-        bar.close()
 
 
 def _write_report(run_dir: Path) -> None:

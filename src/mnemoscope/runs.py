@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Sequence, TypeVar
+
+T = TypeVar("T")
 
 from .types import SpecMismatchError
 
@@ -108,6 +111,30 @@ class RunWriter:
         os.replace(tmp, self.parts / name)
         self._buffer.clear()
         return self.parts / name
+
+
+def chunked(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    """Consecutive slices of at most `size` items."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def write_chunks(writer: RunWriter, chunks: Iterable[Sequence[T]],
+                 make_rows: Callable[[Sequence[T]], list[dict[str, Any]]], *, total: int,
+                 already_done: int, desc: str, unit: str = "text", progress: bool = True) -> None:
+    """The loop every audit runs: each chunk's rows become one part as soon as the chunk is
+    done, so a crash loses at most the chunk in flight; a progress bar counts items."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, initial=already_done, unit=unit, desc=desc, disable=not progress,
+               file=sys.stderr)
+    try:
+        for chunk in chunks:
+            writer.add(make_rows(chunk))
+            writer.flush()
+            bar.update(len(chunk))
+    finally:
+        bar.close()
 
 
 def read_rows(directory: str | Path, columns: list[str] | None = None):

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import logging
 import platform
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 from .. import __version__
 from ..models import Model, ModelConfig, load_model, require
-from ..runs import RunWriter
+from ..runs import RunWriter, write_chunks
 from ..types import Capabilities, InputError
 from .base import benchmarks
 from .items import BenchItem, items_hash, read_items
@@ -132,25 +131,24 @@ def run_eval(spec: EvalSpec, *, model: Model | None = None) -> EvalResult:
     # one kind per chunk (budgets differ); shorter prompts together (less padding)
     pending.sort(key=lambda i: (i.kind, len(i.prompt)))
 
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=len(items), initial=len(items) - len(pending), unit="item",
-               desc="answering", disable=not spec.progress, file=sys.stderr)
-    try:
-        start = 0
-        while start < len(pending):
-            kind = pending[start].kind
-            chunk = [i for i in pending[start:start + spec.chunk_size] if i.kind == kind]
-            writer.add(answer_chunk(model, chunk, spec))
-            writer.flush()
-            bar.update(len(chunk))
-            start += len(chunk)
-    finally:
-        bar.close()
+    write_chunks(writer, _chunks_of_one_kind(pending, spec.chunk_size),
+                 lambda chunk: answer_chunk(model, chunk, spec), total=len(items),
+                 already_done=len(items) - len(pending), desc="answering", unit="item",
+                 progress=spec.progress)
     summary = summarize_bench_run(Path(spec.out))
     if spec.report:
         _write_report(Path(spec.out))
     return EvalResult(Path(spec.out), summary)
+
+
+def _chunks_of_one_kind(pending: list, size: int):
+    """Up to `size` consecutive items, never mixing kinds (their answer budgets differ)."""
+    start = 0
+    while start < len(pending):
+        kind = pending[start].kind
+        chunk = [i for i in pending[start:start + size] if i.kind == kind]
+        yield chunk
+        start += len(chunk)
 
 
 def _write_report(run_dir: Path) -> None:

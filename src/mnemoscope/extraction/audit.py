@@ -8,7 +8,6 @@ the greedy measures, the sampled-extraction outcome and the PII recovered.
 from __future__ import annotations
 
 import platform
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -16,7 +15,7 @@ from typing import Any, Sequence
 from .. import __version__
 from ..data import DataConfig, data_hash, load_samples
 from ..models import Model, ModelConfig, load_model, require
-from ..runs import RunWriter, read_rows, write_summary
+from ..runs import RunWriter, chunked, read_rows, write_chunks, write_summary
 from ..types import Capabilities, InputError, Sample
 from .discoverable import DiscoverableConfig, add_sampled, greedy_rows
 from .summary import summarize_extraction
@@ -89,28 +88,15 @@ def run_extract(spec: ExtractSpec, *, model: Model | None = None) -> ExtractResu
     writer = RunWriter(spec.out, _identity(spec, model.identity()), extra)
     done = writer.done_ids()
     pending = sorted((s for s in samples if s.id not in done), key=lambda s: len(s.text))
-    _process(pending, writer, model, spec, total=len(samples))
+    write_chunks(writer, chunked(pending, spec.chunk_size),
+                 lambda chunk: extraction_rows(chunk, model, spec), total=len(samples),
+                 already_done=len(samples) - len(pending), desc="extracting",
+                 progress=spec.progress)
     rows = read_rows(spec.out)
     summary = summarize_extraction(rows)
     summary["config"] = asdict(spec.extraction)
     write_summary(spec.out, summary)
     return ExtractResult(Path(spec.out), rows, summary)
-
-
-def _process(pending: list[Sample], writer: RunWriter, model: Model, spec: ExtractSpec,
-             total: int) -> None:
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, initial=total - len(pending), unit="text", desc="extracting",
-               disable=not spec.progress, file=sys.stderr)
-    try:
-        for start in range(0, len(pending), spec.chunk_size):
-            chunk = pending[start:start + spec.chunk_size]
-            writer.add(extraction_rows(chunk, model, spec))
-            writer.flush()
-            bar.update(len(chunk))
-    finally:
-        bar.close()
 
 
 def extract(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None = None,

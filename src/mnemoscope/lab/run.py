@@ -21,7 +21,6 @@ import json
 import logging
 import platform
 import random
-import sys
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 
 from .. import __version__
 from ..data import DataConfig, data_hash, load_samples
-from ..runs import RunWriter, read_rows, write_json_atomic, write_summary
+from ..runs import RunWriter, chunked, read_rows, write_chunks, write_json_atomic, write_summary
 from .config import LabSpec
 from .split import split_members, write_lab_data
 
@@ -89,8 +88,6 @@ def _train_if_needed(spec: LabSpec, out: Path, members, canaries) -> list[dict[s
 
 
 def _exposures(spec: LabSpec, out: Path, tuned, canaries, extra) -> list[dict[str, Any]]:
-    from tqdm.auto import tqdm
-
     from ..extraction.exposure import canary_exposure
 
     identity = {"kind": "canary_exposure", "canaries": asdict(spec.canaries),
@@ -99,15 +96,12 @@ def _exposures(spec: LabSpec, out: Path, tuned, canaries, extra) -> list[dict[st
     writer = RunWriter(out / "canaries", identity, extra)
     done = writer.done_ids()
     pending = [c for c in canaries if c.id not in done]
-    bar = tqdm(total=len(canaries), initial=len(canaries) - len(pending), unit="canary",
-               desc="canary exposure", disable=not spec.progress, file=sys.stderr)
-    try:
-        for canary in pending:     # one part per canary: a crash loses at most one
-            writer.add([canary_exposure(tuned, canary, spec.canaries.secret_digits, spec.exposure)])
-            writer.flush()
-            bar.update(1)
-    finally:
-        bar.close()
+    # one part per canary: a crash loses at most one
+    write_chunks(writer, chunked(pending, 1),
+                 lambda chunk: [canary_exposure(tuned, chunk[0], spec.canaries.secret_digits,
+                                                spec.exposure)],
+                 total=len(canaries), already_done=len(canaries) - len(pending),
+                 desc="canary exposure", unit="canary", progress=spec.progress)
     return read_rows(out / "canaries").to_dict("records")
 
 
