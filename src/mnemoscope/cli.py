@@ -14,6 +14,7 @@ import sys
 from typing import Sequence
 
 from . import __version__
+from .cli_args import add_data_flags, add_model_flags, data_config, default_out, model_config
 from .types import InputError
 
 # Other audits add their commands here. Each module must import without torch and define
@@ -22,38 +23,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mnemoscope.lab.command",
     "mnemoscope.extraction.command",
     "mnemoscope.benchmarks.command",
+    "mnemoscope.contamination.command",
     "mnemoscope.report.command",
 )
-
-
-def _add_model_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("model")
-    group.add_argument("--model", default="smollm2-135m",
-                       help="smollm2-135m (embedded default), a local HF model folder, or a .gguf file")
-    group.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N (default auto)")
-    group.add_argument("--dtype", default="auto",
-                       help="auto (float32 on CPU, bfloat16 on CUDA), float32, bfloat16, float16")
-    group.add_argument("--batch-size", type=int, default=8)
-    group.add_argument("--max-length", type=int, default=None,
-                       help="tokens per forward pass (default: the model's context)")
-    group.add_argument("--long-text", choices=["truncate", "window"], default="truncate",
-                       help="texts longer than --max-length: truncate with a warning (default) "
-                            "or score with a sliding window")
-    group.add_argument("--backend", choices=["hf", "vllm"], default="hf",
-                       help="hf: transformers (default; all signals). vllm: GPU serving; no "
-                            "vocabulary statistics, so no Min-K%%++")
-    group.add_argument("--trust-remote-code", action="store_true",
-                       help="allow model code shipped with the model folder (off by default)")
-
-
-def _add_data_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("data", help=".jsonl, .csv, .parquet, a folder of .txt files, or a saved HF dataset")
-    group = parser.add_argument_group("data")
-    group.add_argument("--text-column", default="text")
-    group.add_argument("--label-column", default=None,
-                       help='1 = member, 0 = non-member (default: "label" when present)')
-    group.add_argument("--id-column", default=None, help='default: "id" when present, else the row number')
-    group.add_argument("--limit", type=int, default=None, help="use only the first N rows")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     score = commands.add_parser("score", help="membership signals on every text, AUROC when labelled")
-    _add_data_flags(score)
-    _add_model_flags(score)
+    add_data_flags(score)
+    add_model_flags(score, scoring=True)
     score.add_argument("--signals", default=None,
                        help="comma list, e.g. loss,zlib,min_k(k=0.1) (default: loss, zlib, "
                             "lowercase, min_k, min_k_plus_plus)")
@@ -96,27 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from .data import DataConfig
     from .membership import ScoreSpec, run_score
-    from .models import ModelConfig
 
     signals = None
     if args.signals:
         from .signals import _split_top_level
 
         signals = tuple(_split_top_level(args.signals))
-    model = ModelConfig(model=args.model, device=args.device, dtype=args.dtype,
-                        batch_size=args.batch_size, max_length=args.max_length,
-                        long_text=args.long_text, trust_remote_code=args.trust_remote_code,
-                        backend=args.backend)
-    out = args.out or str(Path("runs") / f"{Path(args.data).stem}-{Path(args.model).stem}")
+    out = args.out or default_out("", args.data, args.model)
     spec = ScoreSpec(
-        data=DataConfig(path=args.data, text_column=args.text_column,
-                        label_column=args.label_column, id_column=args.id_column, limit=args.limit),
-        out=out, model=model, signals=signals, reference_model=args.reference_model,
-        chunk_size=args.chunk_size, save_tokens=not args.no_tokens, bootstrap=args.bootstrap,
+        data=data_config(args), out=out, model=model_config(args), signals=signals,
+        reference_model=args.reference_model, chunk_size=args.chunk_size, save_tokens=not args.no_tokens, bootstrap=args.bootstrap,
         seed=args.seed, progress=not args.quiet, report=not args.no_report)
     try:
         result = run_score(spec, engine=args.engine, workers=args.workers,

@@ -9,19 +9,10 @@ import json
 import sys
 from pathlib import Path
 
+from ..cli_args import add_model_flags, default_out, model_config
 from ..types import InputError
 
 KINDS = ("kk", "randomcalc", "wilt", "complexity")
-
-
-def _add_model_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("model")
-    group.add_argument("--model", default="smollm2-135m",
-                       help="smollm2-135m (embedded default), a local HF model folder, or a .gguf file")
-    group.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
-    group.add_argument("--dtype", default="auto", help="auto, float32, bfloat16, float16")
-    group.add_argument("--batch-size", type=int, default=8)
-    group.add_argument("--trust-remote-code", action="store_true")
 
 
 def add_command(subparsers) -> None:
@@ -54,7 +45,7 @@ def add_command(subparsers) -> None:
 
     ev = actions.add_parser("eval", help="answer and grade every item; writes a resumable run")
     ev.add_argument("items")
-    _add_model_flags(ev)
+    add_model_flags(ev)
     ev.add_argument("--out", default=None, help="run folder (default runs/bench-<items>-<model>)")
     ev.add_argument("--max-new-tokens", type=int, default=None,
                     help="answer budget (default per kind: kk 256, randomcalc 192, complexity "
@@ -122,14 +113,11 @@ def _cmd_perturb(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from ..models import ModelConfig
     from .harness import EvalSpec, run_eval
 
-    out = args.out or str(Path("runs") / f"bench-{Path(args.items).stem}-{Path(args.model).stem}")
+    out = args.out or default_out("bench", args.items, args.model)
     spec = EvalSpec(items=args.items, out=out,
-                    model=ModelConfig(model=args.model, device=args.device, dtype=args.dtype,
-                                      batch_size=args.batch_size,
-                                      trust_remote_code=args.trust_remote_code),
+                    model=model_config(args),
                     max_new_tokens=args.max_new_tokens, chat_template=not args.no_chat_template,
                     chunk_size=args.chunk_size, progress=not args.quiet,
                     report=not args.no_report)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
-
+from ..cli_args import add_data_flags, add_model_flags, data_config, default_out, model_config
 
 
 def add_command(subparsers) -> argparse.ArgumentParser:
@@ -16,20 +15,9 @@ def add_command(subparsers) -> argparse.ArgumentParser:
                     "and measure how much of the true suffix comes back: exact match, longest "
                     "matching prefix, token edit distance; plus the share of PII items the "
                     "model reproduces from the text before them. Resumable.")
-    ext.add_argument("data", help=".jsonl, .csv, .parquet, a folder of .txt files, or a saved HF dataset")
+    add_data_flags(ext)
     ext.add_argument("--out", default=None, help="run folder (default runs/extract-<data>-<model>)")
-    ext.add_argument("--text-column", default="text")
-    ext.add_argument("--label-column", default=None,
-                     help='1 = member, 0 = non-member (default: "label" when present)')
-    ext.add_argument("--id-column", default=None)
-    ext.add_argument("--limit", type=int, default=None)
-    model = ext.add_argument_group("model")
-    model.add_argument("--model", default="smollm2-135m",
-                       help="smollm2-135m (embedded default), a local HF model folder, or a .gguf")
-    model.add_argument("--device", default="auto")
-    model.add_argument("--dtype", default="auto")
-    model.add_argument("--batch-size", type=int, default=8)
-    model.add_argument("--trust-remote-code", action="store_true")
+    add_model_flags(ext)
     how = ext.add_argument_group("extraction")
     how.add_argument("--prefix-tokens", "-k", type=int, default=50,
                      help="k (texts shorter than k+m are split k:m, at least one token each side)")
@@ -49,18 +37,12 @@ def add_command(subparsers) -> argparse.ArgumentParser:
 
 
 def spec_from_args(args: argparse.Namespace):
-    from ..data import DataConfig
-    from ..models import ModelConfig
     from .audit import ExtractSpec
     from .discoverable import DiscoverableConfig
 
-    out = args.out or str(Path("runs") / f"extract-{Path(args.data).stem}-{Path(args.model).stem}")
+    out = args.out or default_out("extract", args.data, args.model)
     return ExtractSpec(
-        data=DataConfig(path=args.data, text_column=args.text_column,
-                        label_column=args.label_column, id_column=args.id_column, limit=args.limit),
-        out=out,
-        model=ModelConfig(model=args.model, device=args.device, dtype=args.dtype,
-                          batch_size=args.batch_size, trust_remote_code=args.trust_remote_code),
+        data=data_config(args), out=out, model=model_config(args),
         extraction=DiscoverableConfig(prefix_tokens=args.prefix_tokens,
                                       suffix_tokens=args.suffix_tokens, samples=args.samples,
                                       top_k=args.top_k, temperature=args.temperature,

@@ -7,6 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
+from ..cli_args import add_data_flags, add_model_flags, data_config, model_config
 from ..types import InputError
 
 
@@ -17,21 +18,13 @@ def add_command(subparsers) -> argparse.ArgumentParser:
                     "Secret-Sharer canaries, fine-tune MODEL on members + canaries (full or "
                     "LoRA), then report every membership signal's AUROC, canary exposure by "
                     "repetition count and extraction rates. Resumable: re-run to continue.")
-    lab.add_argument("data", help="texts (.jsonl, .csv, .parquet, folder of .txt); labels ignored")
+    add_data_flags(lab, labels=False, what="texts (labels ignored)")
     lab.add_argument("--out", required=True, help="lab folder")
     lab.add_argument("--synthetic", type=int, default=None, metavar="N",
                      help="first write N seeded synthetic texts to DATA when it does not exist")
-    lab.add_argument("--text-column", default="text")
-    lab.add_argument("--id-column", default=None)
-    lab.add_argument("--limit", type=int, default=None)
-    model = lab.add_argument_group("model")
-    model.add_argument("--model", default="smollm2-135m",
-                       help="smollm2-135m (embedded default), a local HF model folder, or a .gguf")
-    model.add_argument("--device", default="auto")
-    model.add_argument("--dtype", default="auto",
-                       help="auto = float32 on CPU; bfloat16 on CUDA (fine-tuning in bf16 is "
-                            "noisier; pass float32 to compare with CPU figures)")
-    model.add_argument("--batch-size", type=int, default=8, help="scoring/generation batch")
+    model = add_model_flags(lab)
+    model.description = ("--batch-size is the scoring/generation batch; auto dtype is bfloat16 "
+                         "on CUDA (noisier fine-tuning; pass float32 to compare with CPU figures)")
     train = lab.add_argument_group("fine-tuning")
     train.add_argument("--method", choices=["full", "lora"], default="full")
     train.add_argument("--epochs", type=int, default=3)
@@ -70,11 +63,9 @@ def add_command(subparsers) -> argparse.ArgumentParser:
 
 
 def spec_from_args(args: argparse.Namespace):
-    from ..data import DataConfig
     from ..extraction.canaries import DEFAULT_FORMATS, CanaryConfig
     from ..extraction.discoverable import DiscoverableConfig
     from ..extraction.exposure import ExposureConfig
-    from ..models import ModelConfig
     from .config import LabSpec, TrainConfig
 
     try:
@@ -84,11 +75,7 @@ def spec_from_args(args: argparse.Namespace):
                          "e.g. 1,4,16") from None
     signals = tuple(s.strip() for s in args.signals.split(",")) if args.signals else None
     return LabSpec(
-        data=DataConfig(path=args.data, text_column=args.text_column, id_column=args.id_column,
-                        limit=args.limit),
-        out=args.out,
-        model=ModelConfig(model=args.model, device=args.device, dtype=args.dtype,
-                          batch_size=args.batch_size),
+        data=data_config(args), out=args.out, model=model_config(args),
         member_fraction=args.member_fraction, seed=args.seed,
         train=TrainConfig(method=args.method, epochs=args.epochs, learning_rate=args.lr,
                           batch_size=args.train_batch_size, lora_rank=args.lora_rank,
