@@ -19,7 +19,7 @@ from mnemoscope.lab import run as lab_run
 from mnemoscope.lab import train as lab_train
 from mnemoscope.lab.config import LabSpec, TrainConfig
 from mnemoscope.lab.run import run_lab, summary_table
-from mnemoscope.lab.split import split_members
+from mnemoscope.lab.split import split_lab, split_members
 from mnemoscope.models import ModelConfig, load_model
 from mnemoscope.types import InputError, Sample
 
@@ -107,6 +107,40 @@ def test_split_is_seeded_and_refuses_tiny_datasets():
     assert split_members(samples, 0.5, seed=2)[0] != members
     with pytest.raises(InputError, match="at least 4 texts"):
         split_members(samples[:3], 0.5, seed=0)
+
+
+def test_reference_pool_is_disjoint_and_leaves_the_plain_split_alone():
+    samples = [Sample(str(i), f"text {i}") for i in range(20)]
+    members, nonmembers, pool = split_lab(samples, 0.5, seed=3, reference_fraction=0.25)
+    assert (len(members), len(nonmembers), len(pool)) == (8, 7, 5)
+    ids = [s.id for s in members + nonmembers + pool]
+    assert sorted(ids, key=int) == [s.id for s in samples]          # a partition
+    assert split_lab(samples, 0.5, seed=3) == (*split_members(samples, 0.5, seed=3), [])
+    with pytest.raises(InputError, match="train the reference"):
+        split_lab(samples[:5], 0.5, seed=0, reference_fraction=0.5)
+
+
+def test_trained_reference_model_is_fine_tuned_on_the_pool_only(tmp_path, texts, tiny_model_dir,
+                                                                monkeypatch):
+    trained_on = []
+    real_fine_tune = lab_train.fine_tune
+
+    def recording(model, train_texts, config, **kwargs):
+        trained_on.append(list(train_texts))
+        return real_fine_tune(model, train_texts, config, **kwargs)
+
+    monkeypatch.setattr(lab_train, "fine_tune", recording)
+    out = tmp_path / "run"
+    summary = run_lab(lab_spec(texts, out, tiny_model_dir, reference="trained",
+                               reference_fraction=0.25, run_extraction=False))
+    truth = json.loads((out / "ground_truth.json").read_text())
+    by_id = {json.loads(line)["id"]: json.loads(line)["text"]
+             for line in texts.read_text().splitlines()}
+    assert len(truth["reference_ids"]) == 8 and summary["split"]["reference_texts"] == 8
+    assert sorted(trained_on[1]) == sorted(by_id[i] for i in truth["reference_ids"])
+    assert not set(truth["reference_ids"]) & set(truth["member_ids"] + truth["nonmember_ids"])
+    assert (out / "reference_model" / "config.json").is_file()
+    assert summary["reference_model"] == "trained" and 0 <= summary["reference"]["auroc"] <= 1
 
 
 def test_resume_after_a_crash_does_not_retrain(tmp_path, texts, tiny_model_dir, full_run,

@@ -129,3 +129,41 @@ def test_ray_unlabelled_data(tmp_path, tiny_model_dir):
                               engine="ray", workers=1, progress=False, report=False,
                               chunk_size=4)
     assert len(result.rows) == 8 and "label" not in result.rows.columns
+
+
+def test_ray_extraction_matches_single_process(tmp_path, tiny_model_dir):
+    """Greedy and seeded sampled extraction give the same rows on two Ray workers: chunks
+    are cut on the driver, so every batch holds the same prompts as the local run."""
+    from mnemoscope.extraction.audit import extract
+
+    data = make_data(tmp_path / "d.jsonl", n=16)
+    options = dict(model=str(tiny_model_dir), progress=False, chunk_size=4, prefix_tokens=6,
+                   suffix_tokens=6, samples=3, pii=False)
+    local = extract(str(data), out=str(tmp_path / "local"), **options)
+    on_ray = extract(str(data), out=str(tmp_path / "ray"), engine="ray", workers=2, **options)
+    columns = ["exact_match", "longest_match", "edit_distance", "generated_ids",
+               "sampled_hit", "sampled_best_distance"]
+    want = local.rows.set_index("id").sort_index()[columns]
+    got = on_ray.rows.set_index("id").sort_index()[columns]
+    assert list(got.index) == list(want.index)
+    def plain(values):
+        return [v.tolist() if hasattr(v, "tolist") else v for v in values]
+
+    for column in columns:
+        assert plain(got[column]) == plain(want[column]), column
+    assert on_ray.summary["exact_match_rate"] == local.summary["exact_match_rate"]
+    spec = json.loads((tmp_path / "ray" / "spec.json").read_text())
+    assert spec["runtime"]["engine"] == "ray"
+    assert spec["identity"] == json.loads((tmp_path / "local" / "spec.json").read_text())["identity"]
+
+
+def test_ray_refuses_a_signal_the_backend_lacks_before_starting(tmp_path, tiny_model_dir):
+    import mnemoscope
+    from mnemoscope.types import CapabilityError
+
+    data = make_data(tmp_path / "d.jsonl", n=4)
+    with pytest.raises(CapabilityError, match="min_k_plus_plus"):
+        mnemoscope.score(str(data), model=str(tiny_model_dir), out=str(tmp_path / "r"),
+                         engine="ray", signals="min_k_plus_plus", progress=False,
+                         backend="vllm")
+    assert not (tmp_path / "r").exists()

@@ -14,7 +14,8 @@ import sys
 from typing import Sequence
 
 from . import __version__
-from .cli_args import add_data_flags, add_model_flags, data_config, default_out, model_config
+from .cli_args import (add_data_flags, add_engine_flags, add_model_flags, data_config, default_out,
+                       engine_options, model_config)
 from .types import InputError
 
 # Other audits add their commands here. Each module must import without torch and define
@@ -53,12 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--seed", type=int, default=0)
     score.add_argument("--chunk-size", type=int, default=64,
                        help="texts per written part: at most this many are redone after a crash")
-    scale = score.add_argument_group("scale-out")
-    scale.add_argument("--engine", choices=["local", "ray"], default="local",
-                       help="local (one process) or ray (a Ray Data actor pool)")
-    scale.add_argument("--workers", type=int, default=2, help="Ray actors, each holding a model")
-    scale.add_argument("--ray-address", default=None,
-                       help="an existing Ray cluster (default: start a local one)")
+    add_engine_flags(score)
 
     commands.add_parser("signals", help="list the membership signals")
     for module_name in COMMAND_MODULES:
@@ -81,8 +77,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         reference_model=args.reference_model, chunk_size=args.chunk_size, save_tokens=not args.no_tokens, bootstrap=args.bootstrap,
         seed=args.seed, progress=not args.quiet, report=not args.no_report)
     try:
-        result = run_score(spec, engine=args.engine, workers=args.workers,
-                           ray_address=args.ray_address)
+        result = run_score(spec, **engine_options(args))
     except ValueError as exc:   # bad signal specs and the like
         raise InputError(str(exc)) from None
     print(result.table())

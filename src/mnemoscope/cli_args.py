@@ -85,3 +85,19 @@ def default_out(prefix: str, data: str, model: str) -> str:
     stem = Path(model.rstrip("/")).stem if "://" not in model else "endpoint"
     name = f"{prefix}-" if prefix else ""
     return str(Path("runs") / f"{name}{Path(data).stem}-{stem}")
+
+
+def add_engine_flags(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """--engine local|ray, --workers, --ray-address (see mnemoscope.scale)."""
+    group = parser.add_argument_group("scale-out")
+    group.add_argument("--engine", choices=["local", "ray"], default="local",
+                       help="local (one process) or ray (a Ray Data actor pool)")
+    group.add_argument("--workers", type=int, default=2, help="Ray actors, each holding a model")
+    group.add_argument("--ray-address", default=None,
+                       help="an existing Ray cluster (default: start a local one)")
+    return group
+
+
+def engine_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments every audit's run function takes for add_engine_flags."""
+    return {"engine": args.engine, "workers": args.workers, "ray_address": args.ray_address}

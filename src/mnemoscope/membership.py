@@ -21,7 +21,8 @@ import numpy as np
 from . import __version__
 from .data import DataConfig, data_hash, load_samples
 from .metrics import summarize_signal
-from .models import Model, ModelConfig, load_model, require
+from .models import (Model, ModelConfig, declared_capabilities, load_model, require,
+                     require_offered)
 from .runs import RunWriter, chunked, read_rows, write_chunks, write_summary
 from .signals import Context, Signal, build_signals
 from .signals.minkpp import token_z_scores
@@ -91,6 +92,15 @@ def _check_capabilities(signals: Sequence[Signal], model: Model) -> None:
         require(model, s.needs, f"signal {s.column!r}")
 
 
+def _check_declared(signals: Sequence[Signal], config: ModelConfig) -> None:
+    """The same check before any Ray worker loads the model (nothing is loaded here)."""
+    offered = declared_capabilities(config)
+    if offered is not None:
+        for s in signals:
+            require_offered(offered, f"{config.backend}:{config.model}", s.needs,
+                            f"signal {s.column!r}")
+
+
 def _check_reference(signals: Sequence[Signal], has_reference: bool) -> None:
     if "reference" in _views_needed(signals) and not has_reference:
         raise InputError("signal 'reference' needs a reference model: pass --reference-model PATH "
@@ -127,6 +137,25 @@ def rows_for_chunk(chunk: list[Sample], model: Model, reference: Model | None,
                 row["token_text"] = strings(scores.token_ids)
         rows.append(row)
     return rows
+
+
+@dataclass(frozen=True)
+class ScoreJob:
+    """The per-chunk work of a score run as plain configs, so a Ray worker can rebuild it
+    (see mnemoscope.scale); `open()` loads the models and returns chunk -> rows."""
+
+    model: ModelConfig
+    reference: ModelConfig | None
+    signals: tuple[Signal, ...]
+    save_tokens: bool
+
+    def open(self, model: Model | None = None, reference: Model | None = None):
+        model = model or load_model(self.model)
+        if reference is None and self.reference is not None:
+            reference = load_model(self.reference)
+        _check_capabilities(self.signals, model)
+        return lambda chunk: rows_for_chunk(chunk, model, reference, self.signals,
+                                            self.save_tokens)
 
 
 def summarize_run(run_dir: Path, signal_columns: Sequence[str], *, resamples: int = 1000,
@@ -190,35 +219,37 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
     has_reference = spec.reference_model is not None or reference is not None
     signals = build_signals(spec.signals, reference=has_reference)
     _check_reference(signals, has_reference)
+    reference_config = (ModelConfig(**{**asdict(spec.model), "model": spec.reference_model})
+                        if spec.reference_model else None)
     if engine == "ray":
         if model is not None or reference is not None:
             raise InputError("engine='ray' loads the model inside each worker: pass model and "
                              "reference_model by name or path, not as loaded objects.")
         from .models.hf import describe
-        from .scale.ray_engine import score_on_ray
+        from .scale.ray_engine import run_chunks_on_ray
 
-        reference_config = (ModelConfig(**{**asdict(spec.model), "model": spec.reference_model})
-                            if spec.reference_model else None)
+        _check_declared(signals, spec.model)
         model_identity = describe(spec.model)
         writer = _open_run(spec, signals, model_identity,
                            describe(reference_config) if reference_config else None, "ray")
         pending = _pending(samples, writer, spec.out)
         # pin the dtype the driver resolved, so every worker matches the recorded identity
-        model_config = ModelConfig(**{**asdict(spec.model), "dtype": model_identity["dtype"]})
-        score_on_ray(pending, Path(spec.out), model_config, reference_config, signals,
-                     spec.save_tokens, spec.chunk_size, workers=workers, address=ray_address,
-                     progress=spec.progress, total=len(samples))
+        job = ScoreJob(ModelConfig(**{**asdict(spec.model), "dtype": model_identity["dtype"]}),
+                       reference_config, tuple(signals), spec.save_tokens)
+        run_chunks_on_ray(job, list(chunked(pending, spec.chunk_size)), Path(spec.out),
+                          workers=workers, address=ray_address, progress=spec.progress,
+                          total=len(samples), already_done=len(samples) - len(pending),
+                          desc="scoring")
     elif engine == "local":
         model = model or load_model(spec.model)
-        if reference is None and spec.reference_model:
-            reference = load_model(ModelConfig(**{**asdict(spec.model),
-                                                  "model": spec.reference_model}))
-        _check_capabilities(signals, model)
+        if reference is None and reference_config is not None:
+            reference = load_model(reference_config)
+        make_rows = ScoreJob(spec.model, reference_config, tuple(signals),
+                             spec.save_tokens).open(model, reference)
         writer = _open_run(spec, signals, model.identity(),
                            reference.identity() if reference is not None else None, "local")
         pending = _pending(samples, writer, spec.out)
-        write_chunks(writer, chunked(pending, spec.chunk_size),
-                     lambda chunk: rows_for_chunk(chunk, model, reference, signals, spec.save_tokens),
+        write_chunks(writer, chunked(pending, spec.chunk_size), make_rows,
                      total=len(samples), already_done=len(samples) - len(pending),
                      desc="scoring", progress=spec.progress)
     else:
@@ -244,7 +275,8 @@ def score(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None =
           signals: "str | Sequence[str] | None" = None, reference_model: "str | Model | None" = None,
           text_column: str = "text", label_column: str | None = None, id_column: str | None = None,
           batch_size: int = 8, device: str = "auto", dtype: str = "auto",
-          max_length: int | None = None, long_text: str = "truncate", progress: bool = True,
+          max_length: int | None = None, long_text: str = "truncate", backend: str = "hf",
+          progress: bool = True,
           report: bool = True, engine: str = "local", ray_address: str | None = None,
           workers: int = 2, **options: Any) -> ScoreResult:
     """Python API: the same as `mnemoscope score`. Returns rows, summary and the run folder."""
@@ -260,7 +292,8 @@ def score(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None =
                         id_column=id_column),
         out=out,
         model=ModelConfig(model=model_name, device=device, dtype=dtype, batch_size=batch_size,
-                          max_length=max_length, long_text=long_text),  # type: ignore[arg-type]
+                          max_length=max_length, long_text=long_text,  # type: ignore[arg-type]
+                          backend=backend),
         signals=signal_specs,
         reference_model=reference_model if isinstance(reference_model, str) else None,
         progress=progress, report=report, **options)

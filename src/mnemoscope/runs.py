@@ -32,12 +32,12 @@ PARTS_DIR = "parts"
 
 def write_json_atomic(path: Path, payload: Any) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=False, default=_json_default) + "\n",
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=False, default=json_default) + "\n",
                    encoding="utf-8")
     os.replace(tmp, path)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     import numpy as np
 
     if isinstance(value, np.generic):
@@ -70,7 +70,7 @@ class RunWriter:
         self.worker = worker
         self._buffer: list[dict[str, Any]] = []
         spec_path = self.dir / SPEC_FILE
-        identity = json.loads(json.dumps(identity, default=_json_default))
+        identity = json.loads(json.dumps(identity, default=json_default))
         if spec_path.is_file():
             existing = json.loads(spec_path.read_text(encoding="utf-8"))
             diffs = _differences(existing.get("identity"), identity)

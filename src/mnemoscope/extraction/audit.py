@@ -8,7 +8,7 @@ the greedy measures, the sampled-extraction outcome and the PII recovered.
 from __future__ import annotations
 
 import platform
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -65,6 +65,22 @@ def extraction_rows(chunk: Sequence[Sample], model: Model, spec: ExtractSpec) ->
     return rows
 
 
+@dataclass(frozen=True)
+class ExtractJob:
+    """The per-chunk work of an extract run as plain configs, so a Ray worker can rebuild
+    it (see mnemoscope.scale); `open()` loads the model and returns chunk -> rows."""
+
+    spec: ExtractSpec
+
+    def open(self, model: Model | None = None):
+        model = model or load_model(self.spec.model)
+        require(model, Capabilities.GENERATE, "extraction")
+        if not hasattr(model, "generate_tokens"):
+            raise InputError(f"extraction needs token-level generation, which backend "
+                             f"{model.name!r} does not offer; use the Hugging Face backend.")
+        return lambda chunk: extraction_rows(chunk, model, self.spec)
+
+
 def _identity(spec: ExtractSpec, model_identity: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "extract",
             "model": {k: v for k, v in model_identity.items() if k != "versions"},
@@ -74,24 +90,49 @@ def _identity(spec: ExtractSpec, model_identity: dict[str, Any]) -> dict[str, An
             "extraction": asdict(spec.extraction), "pii": spec.pii}
 
 
-def run_extract(spec: ExtractSpec, *, model: Model | None = None) -> ExtractResult:
-    """Run (or resume) an extraction audit described by `spec`."""
+def run_extract(spec: ExtractSpec, *, model: Model | None = None, engine: str = "local",
+                workers: int = 2, ray_address: str | None = None) -> ExtractResult:
+    """Run (or resume) an extraction audit described by `spec`. engine="ray" generates on a
+    Ray Data actor pool (`workers` actors, each holding the model) with the same rows."""
     samples = load_samples(spec.data)
-    model = model or load_model(spec.model)
-    require(model, Capabilities.GENERATE, "extraction")
-    if not hasattr(model, "generate_tokens"):
-        raise InputError(f"extraction needs token-level generation, which backend {model.name!r} "
-                         "does not offer; use the Hugging Face backend.")
     extra = {"mnemoscope_version": __version__, "python": platform.python_version(),
-             "versions": model.identity().get("versions", {}),
-             "runtime": {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size}}
-    writer = RunWriter(spec.out, _identity(spec, model.identity()), extra)
+             "runtime": {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size,
+                         "engine": engine}}
+    if engine == "ray":
+        if model is not None:
+            raise InputError("engine='ray' loads the model inside each worker: pass the model "
+                             "by name or path, not as a loaded object.")
+        from ..models import declared_capabilities, require_offered
+        from ..models.hf import describe
+
+        offered = declared_capabilities(spec.model)
+        if offered is not None:
+            require_offered(offered, spec.model.backend, Capabilities.GENERATE, "extraction")
+        identity = describe(spec.model)
+        # pin the dtype the driver resolved, so every worker matches the recorded identity
+        spec = replace(spec, model=replace(spec.model, dtype=identity["dtype"]))
+        make_rows = None
+    elif engine == "local":
+        model = model or load_model(spec.model)
+        make_rows = ExtractJob(spec).open(model)
+        identity = model.identity()
+    else:
+        raise InputError(f"unknown engine {engine!r}; use local or ray")
+    writer = RunWriter(spec.out, _identity(spec, identity),
+                       {**extra, "versions": identity.get("versions", {})})
     done = writer.done_ids()
     pending = sorted((s for s in samples if s.id not in done), key=lambda s: len(s.text))
-    write_chunks(writer, chunked(pending, spec.chunk_size),
-                 lambda chunk: extraction_rows(chunk, model, spec), total=len(samples),
-                 already_done=len(samples) - len(pending), desc="extracting",
-                 progress=spec.progress)
+    chunks = list(chunked(pending, spec.chunk_size))
+    if make_rows is None:
+        from ..scale.ray_engine import run_chunks_on_ray
+
+        run_chunks_on_ray(ExtractJob(spec), chunks, Path(spec.out), workers=workers,
+                          address=ray_address, progress=spec.progress, total=len(samples),
+                          already_done=len(samples) - len(pending), desc="extracting")
+    else:
+        write_chunks(writer, chunks, make_rows, total=len(samples),
+                     already_done=len(samples) - len(pending), desc="extracting",
+                     progress=spec.progress)
     rows = read_rows(spec.out)
     summary = summarize_extraction(rows)
     summary["config"] = asdict(spec.extraction)
@@ -103,6 +144,7 @@ def extract(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None
             text_column: str = "text", label_column: str | None = None,
             id_column: str | None = None, batch_size: int = 8, device: str = "auto",
             pii: bool = True, progress: bool = True, chunk_size: int = 32,
+            engine: str = "local", workers: int = 2, ray_address: str | None = None,
             **extraction: Any) -> ExtractResult:
     """Python API: the same as `mnemoscope extract`. `extraction` takes the fields of
     DiscoverableConfig (prefix_tokens, suffix_tokens, samples, top_k, ...)."""
@@ -114,4 +156,5 @@ def extract(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None
                                                   device=device),
                        extraction=DiscoverableConfig(**extraction), pii=pii,
                        chunk_size=chunk_size, progress=progress)
-    return run_extract(spec, model=None if isinstance(model, str) else model)
+    return run_extract(spec, model=None if isinstance(model, str) else model, engine=engine,
+                       workers=workers, ray_address=ray_address)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from ..cli_args import add_data_flags, add_model_flags, data_config, default_out, model_config
+from ..cli_args import (add_data_flags, add_engine_flags, add_model_flags, data_config, default_out,
+                        engine_options, model_config)
 
 
 def add_command(subparsers) -> argparse.ArgumentParser:
@@ -31,6 +32,7 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     how.add_argument("--seed", type=int, default=0)
     how.add_argument("--chunk-size", type=int, default=32,
                      help="texts per written part: at most this many are redone after a crash")
+    add_engine_flags(ext)
     ext.add_argument("--json", action="store_true", help="print summary.json instead of a table")
     ext.set_defaults(func=run_command)
     return ext
@@ -54,6 +56,6 @@ def spec_from_args(args: argparse.Namespace):
 def run_command(args: argparse.Namespace) -> int:
     from .audit import run_extract
 
-    result = run_extract(spec_from_args(args))
+    result = run_extract(spec_from_args(args), **engine_options(args))
     print(json.dumps(result.summary, indent=2) if args.json else result.table())
     return 0

@@ -47,8 +47,16 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     split.add_argument("--exposure-samples", type=int, default=2_000)
     audit = lab.add_argument_group("audits")
     audit.add_argument("--signals", default=None, help="comma list (default: score's defaults)")
-    audit.add_argument("--no-reference", action="store_true",
-                       help="do not use the base model as the reference signal")
+    audit.add_argument("--reference", choices=["base", "trained", "none"], default="base",
+                       help="the reference signal's model: base = the model before "
+                            "fine-tuning (default); trained = a copy fine-tuned the same way on "
+                            "a disjoint share of DATA (--reference-fraction), which cancels "
+                            "what the fine-tune learned about the data's distribution as a "
+                            "whole (a second fine-tune); none = no reference signal")
+    audit.add_argument("--reference-fraction", type=float, default=0.25,
+                       help="with --reference trained: share of DATA that trains the reference "
+                            "and is never scored (default 0.25)")
+    audit.add_argument("--no-reference", action="store_true", help="the same as --reference none")
     audit.add_argument("--no-extraction", action="store_true")
     audit.add_argument("--prefix-tokens", type=int, default=50)
     audit.add_argument("--suffix-tokens", type=int, default=50)
@@ -89,7 +97,8 @@ def spec_from_args(args: argparse.Namespace):
                                       suffix_tokens=args.suffix_tokens, samples=args.samples,
                                       seed=args.seed),
         run_extraction=not args.no_extraction, pii=not args.no_pii, signals=signals,
-        reference=not args.no_reference, chunk_size=args.chunk_size, bootstrap=args.bootstrap,
+        reference="none" if args.no_reference else args.reference,
+        reference_fraction=args.reference_fraction, chunk_size=args.chunk_size, bootstrap=args.bootstrap,
         progress=not getattr(args, "quiet", False))
 
 

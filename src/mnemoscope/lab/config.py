@@ -60,7 +60,14 @@ class LabSpec:
     run_extraction: bool = True
     pii: bool = True
     signals: tuple[str, ...] | None = None   # None: the score defaults, plus `reference`
-    reference: bool = True            # the base model as reference (adds `reference`)
+    # The `reference` signal's model. "base": the model before fine-tuning (free, but it has
+    # not seen the data's distribution, so what the fine-tune learned about that whole
+    # distribution, which members and non-members share, stays in the score). "trained": a
+    # copy fine-tuned the same way on a disjoint `reference_fraction` of the data, which
+    # cancels that shared part and leaves memorization (costs a second fine-tune).
+    # "none": no reference signal.
+    reference: str = "base"
+    reference_fraction: float = 0.25  # of all texts, used only with reference="trained"
     chunk_size: int = 64
     bootstrap: int = 1000
     progress: bool = True
@@ -69,3 +76,13 @@ class LabSpec:
         if not 0 < self.member_fraction < 1:
             raise InputError(f"member_fraction {self.member_fraction} must be between 0 and 1 "
                              "(exclusive): the calibration needs members and non-members")
+        if self.reference not in ("base", "trained", "none"):
+            raise InputError(f"reference {self.reference!r} is unknown; use base, trained or none")
+        if self.reference == "trained" and not 0 < self.reference_fraction < 1:
+            raise InputError(f"reference_fraction {self.reference_fraction} must be between 0 "
+                             "and 1 (exclusive) to train a reference model")
+
+    @property
+    def reference_split(self) -> float:
+        """Share of the texts held out to train the reference model (0 unless trained)."""
+        return self.reference_fraction if self.reference == "trained" else 0.0

@@ -30,7 +30,7 @@ from .. import __version__
 from ..data import DataConfig, data_hash, load_samples
 from ..runs import RunWriter, chunked, read_rows, write_chunks, write_json_atomic, write_summary
 from .config import LabSpec
-from .split import split_members, write_lab_data
+from .split import split_lab, write_lab_data
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,9 @@ def _identity(spec: LabSpec) -> dict[str, Any]:
                      "text_column": spec.data.text_column, "id_column": spec.data.id_column,
                      "limit": spec.data.limit},
             "model": spec.model.identity_fields(), "member_fraction": spec.member_fraction,
-            "seed": spec.seed, "train": asdict(spec.train), "canaries": asdict(spec.canaries)}
+            "seed": spec.seed, "train": asdict(spec.train), "canaries": asdict(spec.canaries),
+            **({"reference": {"trained_on_fraction": spec.reference_fraction}}
+               if spec.reference == "trained" else {})}
 
 
 def _training_texts(members, canaries, seed: int) -> list[str]:
@@ -59,32 +61,46 @@ def _prepare(spec: LabSpec, out: Path):
     from ..extraction.canaries import make_canaries
 
     samples = load_samples(replace(spec.data, label_column=None))
-    members, nonmembers = split_members(samples, spec.member_fraction, spec.seed)
+    members, nonmembers, reference_pool = split_lab(samples, spec.member_fraction, spec.seed,
+                                                    spec.reference_split)
     canaries = make_canaries(spec.canaries, spec.seed)
     if not (out / "ground_truth.json").is_file():
         write_lab_data(out / "lab_data.jsonl", members, nonmembers)
         write_json_atomic(out / "ground_truth.json", {
             "member_ids": [s.id for s in members], "nonmember_ids": [s.id for s in nonmembers],
+            "reference_ids": [s.id for s in reference_pool],
             "canaries": [asdict(c) | {"text": c.text} for c in canaries],
             "secret_space_size": spec.canaries.space_size})
-    return members, nonmembers, canaries
+    return members, nonmembers, reference_pool, canaries
 
 
-def _train_if_needed(spec: LabSpec, out: Path, members, canaries) -> list[dict[str, Any]]:
+def _train_if_needed(spec: LabSpec, out: Path, texts: list[str],
+                     name: str = "model") -> list[dict[str, Any]]:
+    """Fine-tune the base model on `texts` into out/<name> (with out/<name>_curve.json, or
+    training_curve.json for the lab's model); a model already saved is never retrained."""
     from ..models import load_model
     from .train import fine_tune, save_model
 
-    curve_path = out / "training_curve.json"
-    if (out / "model" / "config.json").is_file() and curve_path.is_file():
-        log.info("lab %s: fine-tuned model already saved; not retraining", out)
+    curve_path = out / ("training_curve.json" if name == "model" else f"{name}_curve.json")
+    if (out / name / "config.json").is_file() and curve_path.is_file():
+        log.info("lab %s: %s already saved; not retraining", out, name)
         return json.loads(curve_path.read_text(encoding="utf-8"))["steps"]
     trainee = load_model(spec.model)
-    curve = fine_tune(trainee, _training_texts(members, canaries, spec.seed), spec.train,
-                      progress=spec.progress)
-    save_model(trainee, out / "model")
+    curve = fine_tune(trainee, texts, spec.train, progress=spec.progress)
+    save_model(trainee, out / name)
     write_json_atomic(curve_path, {"method": spec.train.method, "steps": curve})
     del trainee
     return curve
+
+
+def _reference_model(spec: LabSpec, out: Path):
+    from ..models import load_model
+
+    if spec.reference == "none":
+        return None
+    if spec.reference == "trained":
+        return load_model(replace(spec.model, model=str((out / "reference_model").resolve())))
+    return load_model(spec.model)
 
 
 def _exposures(spec: LabSpec, out: Path, tuned, canaries, extra) -> list[dict[str, Any]]:
@@ -120,20 +136,26 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
     lab = RunWriter(out, identity, extra)            # refuses a folder made by another spec
     if not any(lab.parts.iterdir()):
         lab.parts.rmdir()                            # the lab's rows live in its sub-runs
-    members, nonmembers, canaries = _prepare(spec, out)
-    curve = _train_if_needed(spec, out, members, canaries)
+    members, nonmembers, reference_pool, canaries = _prepare(spec, out)
+    curve = _train_if_needed(spec, out, _training_texts(members, canaries, spec.seed))
     timings["training"] = time.perf_counter() - clock
+    if spec.reference == "trained":
+        clock = time.perf_counter()
+        # the same recipe on disjoint texts of the same distribution, without canaries
+        _train_if_needed(spec, out, _training_texts(reference_pool, [], spec.seed),
+                         "reference_model")
+        timings["reference_training"] = time.perf_counter() - clock
 
     tuned_config = replace(spec.model, model=str((out / "model").resolve()))
     tuned = load_model(tuned_config)
-    base = load_model(spec.model) if spec.reference else None
+    reference = _reference_model(spec, out)
     lab_data = DataConfig(path=str(out / "lab_data.jsonl"))
     clock = time.perf_counter()
     scored = run_score(ScoreSpec(data=lab_data, out=str(out / "calibration"), model=tuned_config,
                                  signals=spec.signals, chunk_size=spec.chunk_size,
                                  bootstrap=spec.bootstrap, seed=spec.seed, progress=spec.progress,
                                  report=False),
-                       model=tuned, reference=base)
+                       model=tuned, reference=reference)
     timings["calibration"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -163,7 +185,8 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
                            "first_loss": curve[0]["loss"] if curve else None,
                            "last_epoch_mean_loss": _last_epoch_loss(curve)}
     summary["split"] = {"members": len(members), "nonmembers": len(nonmembers),
-                        "canaries": len(canaries)}
+                        "reference_texts": len(reference_pool), "canaries": len(canaries)}
+    summary["reference_model"] = spec.reference
     summary["timings_s"] = {k: round(v, 1) for k, v in timings.items()}
     write_summary(out, summary)
     return summary

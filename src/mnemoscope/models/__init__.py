@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Model, ModelConfig, require
+from .base import Model, ModelConfig, require, require_offered
 
-__all__ = ["Model", "ModelConfig", "load_model", "require"]
+__all__ = ["Model", "ModelConfig", "declared_capabilities", "load_model", "require",
+           "require_offered"]
+
+
+def declared_capabilities(config: ModelConfig):
+    """What a backend offers, known without loading it (a Ray driver checks signals against
+    this before any worker starts). None when only the loaded backend can tell."""
+    from ..types import Capabilities
+
+    return {"hf": Capabilities.LOGPROBS | Capabilities.VOCAB_STATS | Capabilities.GENERATE,
+            "vllm": Capabilities.LOGPROBS | Capabilities.GENERATE}.get(config.backend)
 
 
 def load_model(model: "str | ModelConfig | Model" = "smollm2-135m", **options: Any) -> Model:

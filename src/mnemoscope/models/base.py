@@ -59,12 +59,17 @@ class Model(Protocol):
 
 def require(model: Model, needed: Capabilities, who: str) -> None:
     """Fail before any work starts when the backend cannot supply what `who` needs."""
-    missing = needed & ~model.capabilities
+    require_offered(model.capabilities, model.name, needed, who)
+
+
+def require_offered(offered: Capabilities, backend: str, needed: Capabilities, who: str) -> None:
+    """`require` for a backend known only by what it declares (nothing loaded yet)."""
+    missing = needed & ~offered
     if missing:
         from ..types import CapabilityError
 
         raise CapabilityError(
-            f"{who} needs {missing.describe()}, which backend {model.name!r} cannot supply "
-            f"(it offers: {model.capabilities.describe()}). Use the Hugging Face backend "
+            f"{who} needs {missing.describe()}, which backend {backend!r} cannot supply "
+            f"(it offers: {offered.describe()}). Use the Hugging Face backend "
             f"(a local model directory or .gguf file) or drop {who}."
         )

@@ -1,10 +1,16 @@
-"""Membership scoring on a Ray Data actor pool.
+"""Any chunked audit on a Ray Data actor pool.
 
-Each actor loads the same backend and signals as the single-process path and calls the
-same `rows_for_chunk`, so a row is computed identically wherever it runs. Actors write
-run-store parts themselves; a part's name is derived from the ids it holds, so a batch
-that Ray retries after a worker dies rewrites the same file instead of duplicating rows.
-The driver only streams the ids back for progress.
+An audit describes its per-chunk work as a *job*: a small picklable object whose `open()`
+loads what a worker needs (models, signals) and returns a function from a chunk of samples
+to rows, the same function the single-process path calls. Each actor opens the job once
+and then turns chunks into run-store parts.
+
+- Chunks are cut on the driver, exactly as the local engine cuts them, and each chunk is
+  one Ray record: a batch always holds the same samples in the same order on either
+  engine, so batched generation and scoring see the same inputs and give the same rows.
+- Actors write the parts themselves; a part's name is derived from the ids it holds, so a
+  chunk that Ray retries after a worker dies rewrites the same file instead of duplicating
+  rows. The driver only streams ids back, for progress.
 
 Works on a local Ray (started here) or an existing cluster (`address`); on a cluster the
 run folder must be on storage every node can write.
@@ -13,38 +19,57 @@ run folder must be on storage every node can write.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
-from ..models.base import ModelConfig
 from ..types import InputError, Sample
 
 log = logging.getLogger(__name__)
 
+RowsFn = Callable[[list[Sample]], list[dict[str, Any]]]
+
+
+class ChunkJob(Protocol):
+    """What a worker needs to turn chunks into rows. Must pickle (plain configs, no models)."""
+
+    def open(self) -> RowsFn: ...
+
 
 def part_name(ids: Sequence[str]) -> str:
-    """Deterministic part file name for a batch of ids."""
+    """Deterministic part file name for a chunk of ids."""
     digest = hashlib.sha256("\0".join(sorted(ids)).encode("utf-8")).hexdigest()[:20]
     return f"part-ray-{digest}.parquet"
 
 
-class ScoreActor:
-    """One Ray actor: a loaded model, the signals, and a folder to write parts into."""
+def _encode(chunk: Sequence[Sample]) -> str:
+    """A chunk as one JSON string (meta values that JSON lacks, e.g. timestamps, as text)."""
+    from ..runs import json_default
 
-    def __init__(self, model_config: ModelConfig, reference_config: ModelConfig | None,
-                 signals: list, save_tokens: bool, out_dir: str, threads: int) -> None:
+    def fallback(value: Any) -> Any:
+        try:
+            return json_default(value)
+        except TypeError:
+            return str(value)
+
+    return json.dumps([[s.id, s.text, s.label, dict(s.meta)] for s in chunk], default=fallback)
+
+
+def _decode(payload: str) -> list[Sample]:
+    return [Sample(i, text, label, meta) for i, text, label, meta in json.loads(payload)]
+
+
+class ChunkActor:
+    """One Ray actor: an opened job and a folder to write parts into."""
+
+    def __init__(self, job: ChunkJob, out_dir: str, threads: int) -> None:
         import torch
 
-        from ..models import load_model
-
         torch.set_num_threads(max(1, threads))
-        self.model = load_model(model_config)
-        self.reference = load_model(reference_config) if reference_config else None
-        self.signals = signals
-        self.save_tokens = save_tokens
+        self.rows = job.open()
         self.parts = Path(out_dir) / "parts"
         workers = Path(out_dir) / ".workers"          # lets an operator (or a test) find us
         workers.mkdir(exist_ok=True)
@@ -55,27 +80,16 @@ class ScoreActor:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from ..membership import rows_for_chunk
-
-        ids = [str(i) for i in batch["id"]]
-        labels = batch.get("label")
-        samples = [Sample(ids[i], str(batch["text"][i]), _label(labels, i)) for i in range(len(ids))]
-        rows = rows_for_chunk(samples, self.model, self.reference, self.signals, self.save_tokens)
-        name = part_name(ids)
-        tmp = self.parts / f".{name}.{os.getpid()}.tmp"
-        pq.write_table(pa.Table.from_pylist(rows), tmp)
-        os.replace(tmp, self.parts / name)
-        return {"id": np.asarray(ids, dtype=object)}
-
-
-def _label(labels: Any, index: int) -> int | None:
-    """Labels arrive as numpy values; an unlabelled row may come back as None or NaN."""
-    if labels is None:
-        return None
-    value = labels[index]
-    if value is None or value != value:      # NaN is the only value unequal to itself
-        return None
-    return int(value)
+        done: list[str] = []
+        for payload in batch["chunk"]:
+            chunk = _decode(str(payload))
+            ids = [s.id for s in chunk]
+            name = part_name(ids)
+            tmp = self.parts / f".{name}.{os.getpid()}.tmp"
+            pq.write_table(pa.Table.from_pylist(self.rows(chunk)), tmp)
+            os.replace(tmp, self.parts / name)
+            done.extend(ids)
+        return {"id": np.asarray(done, dtype=object)}
 
 
 def _init_ray(address: str | None, workers: int):
@@ -99,34 +113,39 @@ def _init_ray(address: str | None, workers: int):
     return ray
 
 
-def score_on_ray(pending: list[Sample], out_dir: Path, model_config: ModelConfig,
-                 reference_config: ModelConfig | None, signals: list, save_tokens: bool,
-                 chunk_size: int, *, workers: int = 2, address: str | None = None,
-                 progress: bool = True, total: int | None = None) -> None:
-    if not pending:
+def threads_per_worker(workers: int, address: str | None) -> int:
+    """Local Ray: share this machine's cores among the actors; a cluster: one per actor."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers)) if not address else 1
+
+
+def run_chunks_on_ray(job: ChunkJob, chunks: Sequence[Sequence[Sample]], out_dir: Path, *,
+                      workers: int = 2, address: str | None = None, progress: bool = True,
+                      total: int | None = None, already_done: int = 0,
+                      desc: str = "ray", unit: str = "text") -> None:
+    """Turn every chunk into a part under out_dir/parts on `workers` actors."""
+    chunks = [list(c) for c in chunks if c]
+    if not chunks:
         return
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1, not {workers}")
     ray = _init_ray(address, workers)
     from tqdm.auto import tqdm
 
-    threads = max(1, (os.cpu_count() or 1) // workers) if not address else 1
-    labelled = any(s.label is not None for s in pending)
-    records = [{"id": s.id, "text": s.text, **({"label": s.label} if labelled else {})}
-               for s in pending]
-    blocks = max(1, min(len(records) // max(1, chunk_size), 4 * workers))
-    dataset = ray.data.from_items(records, override_num_blocks=blocks)
+    threads = threads_per_worker(workers, address)
+    dataset = ray.data.from_items([{"chunk": _encode(c)} for c in chunks],
+                                  override_num_blocks=min(len(chunks), 4 * workers))
     # Ray Data restarts dead actors and retries their batches by default
     # (max_restarts = max_task_retries = -1); part names make the retries idempotent.
-    scored = dataset.map_batches(
-        ScoreActor, batch_size=chunk_size, batch_format="numpy",
+    rows = dataset.map_batches(
+        ChunkActor, batch_size=1, batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=threads,
-        fn_constructor_kwargs=dict(model_config=model_config, reference_config=reference_config,
-                                   signals=list(signals), save_tokens=save_tokens,
-                                   out_dir=str(out_dir), threads=threads))
-    total = total or len(pending)
-    bar = tqdm(total=total, initial=total - len(pending), unit="text", desc="scoring (ray)",
+        fn_constructor_kwargs=dict(job=job, out_dir=str(out_dir), threads=threads))
+    count = sum(len(c) for c in chunks)
+    total = total or (already_done + count)
+    bar = tqdm(total=total, initial=already_done, unit=unit, desc=f"{desc} (ray)",
                disable=not progress, file=sys.stderr)
     try:
-        for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
+        for batch in rows.iter_batches(batch_size=None, batch_format="numpy"):
             bar.update(len(batch["id"]))
     finally:
         bar.close()
