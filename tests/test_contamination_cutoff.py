@@ -135,3 +135,19 @@ def test_cli_csv_with_other_columns(tmp_path, capsys):
     assert summary["gap"] == pytest.approx(100.0) and summary["cutoff"] == "2023-02"
     assert main(["contamination", "cutoff", str(path), "--out", str(tmp_path / "x")]) == 2
     assert 'column "date" is missing' in capsys.readouterr().err
+
+
+def test_top_level_api_and_no_torch_on_import(tmp_path):
+    import subprocess
+    import sys
+
+    import mnemoscope
+
+    s = mnemoscope.knowledge_cutoff(str(series(tmp_path)), out=str(tmp_path / "run"),
+                                    cutoff="2024-03", report=False).summary
+    assert s["gap"] == pytest.approx(50.0)
+    code = ("import sys, mnemoscope.contamination.cdd, mnemoscope.contamination.completion, "
+            "mnemoscope.contamination.cutoff, mnemoscope.contamination.command; "
+            "print('torch' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"

@@ -237,7 +237,7 @@ def run_cutoff(results: str, out: str, config: CutoffConfig = CutoffConfig(), *,
     for row in rows:
         row["side"] = "" if cut is None else ("before" if row["month"] <= cut else "after")
     identity = {"kind": "cutoff",
-                "results": {"path": str(Path(results).resolve()), "hash": data_hash(results)},
+                "data": {"path": str(Path(results).resolve()), "hash": data_hash(results)},
                 "cutoff": asdict(config)}
     writer = runner.open_run(out, identity, None, {})
     done = writer.done_ids()

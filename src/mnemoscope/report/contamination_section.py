@@ -20,9 +20,13 @@ def _preview(text) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
 
 
-def _groups(summary: dict) -> list[tuple[str, dict]]:
-    names = {"member": "members", "non_member": "non-members"}
-    return [("all", summary)] + [(names.get(k, k), v) for k, v in (summary.get("by_label") or {}).items()]
+GROUP_NAMES = {"member": "members", "non_member": "non-members"}
+
+
+def _groups(summary: dict, key: str = "by_label", whole: dict | None = None) -> list[tuple[str, dict]]:
+    """("all", whole) then one entry per label group of summary[key]."""
+    return [("all", summary if whole is None else whole)] + \
+        [(GROUP_NAMES.get(k, k), v) for k, v in (summary.get(key) or {}).items()]
 
 
 @sections.register("cdd")
@@ -50,7 +54,7 @@ class CDDSection:
         parts.append(table_html(["group", "items", "flagged rate", "95% CI", "mean peakedness"],
                                 table, "cdd-table"))
         if s.get("ted"):
-            ted_rows = [["all", s["ted"]]] + [[n, v] for n, v in (s.get("ted_by_label") or {}).items()]
+            ted_rows = _groups(s, "ted_by_label", s["ted"])
             parts.append("<h3>TED accuracy</h3><p class='note'>Original = mean correctness of "
                          "all samples; TED = of the samples left after dropping those within "
                          f"τ = {escape(str(s['ted'].get('tau')))} tokens of greedy and duplicates "
