@@ -136,15 +136,19 @@ def _check_backend(model: Model) -> None:
                               "does (Hugging Face, vLLM).")
 
 
-def rows_for_chunk(chunk: Sequence[Sample], model: Model, config: CDDConfig,
-                   answers: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def rows_for_chunk(chunk: Sequence[Sample], model: Model,
+                   config: CDDConfig) -> list[dict[str, Any]]:
     """One row per item. Pure given the model weights: the samples of an item are seeded
-    from (config.seed, item id), so any worker computing any chunk gives the same rows."""
+    from (config.seed, item id), so any worker computing any chunk gives the same rows.
+    Answers are read from each item's `config.answer_column`; TED columns appear when the
+    items have one (run_cdd checks that all or none do, and resolves checker="auto")."""
     from ..extraction.discoverable import sample_seed
-    from .answers import load_checker
     from .peakedness import flagged, peakedness, sample_distances, ted_scores
 
-    checker = load_checker(config.checker) if answers else None
+    column = config.answer_column
+    answers = {s.id: str(s.meta[column]) for s in chunk
+               if column and s.meta.get(column) is not None}
+    checker = _checker(config, answers) if answers else None
     rows = []
     for sample in chunk:
         prompt = _prompt(model, sample, config)
@@ -160,7 +164,7 @@ def rows_for_chunk(chunk: Sequence[Sample], model: Model, config: CDDConfig,
                    longest=longest, threshold=config.alpha * longest, peakedness=peak,
                    flagged=flagged(peak, config.xi), greedy_text=greedy_text,
                    sample_texts=sample_texts)
-        if answers is not None and checker is not None:
+        if checker is not None and sample.id in answers:
             answer = answers[sample.id]
             correctness = [checker(text, answer) for text in sample_texts]
             ted = ted_scores(samples, distances, correctness, config.tau)
@@ -170,6 +174,12 @@ def rows_for_chunk(chunk: Sequence[Sample], model: Model, config: CDDConfig,
                        ted_removed_duplicates=ted.removed_duplicates)
         rows.append(row)
     return rows
+
+
+def _checker(config: CDDConfig, answers: dict[str, str]):
+    from .answers import load_checker
+
+    return load_checker(_resolve_checker(config, answers).checker)
 
 
 # ---------------------------------------------------------------------------- summary
@@ -249,7 +259,7 @@ def run_cdd(spec: CDDSpec, *, model: Model | None = None) -> CDDResult:
     writer = runner.open_run(spec.out, identity, model_identity,
                              {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size})
     runner.run_pending(writer, samples, lambda s: [s.id],
-                       lambda chunk: rows_for_chunk(chunk, model, config, answers),
+                       lambda chunk: rows_for_chunk(chunk, model, config),
                        chunk_size=spec.chunk_size, desc="CDD", progress=spec.progress)
     rows = read_rows(spec.out)
     summary = summarize_cdd(rows, config)
