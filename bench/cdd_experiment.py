@@ -5,13 +5,13 @@ held-out half, and what it says about the base model.
     HF_HUB_OFFLINE=1 python bench/cdd_experiment.py --out /tmp/cdd_experiment
 
 Steps (all seeded):
-1. 48 short GSM-style word problems from 12 templates (numbers and names drawn at random),
+1. 40 short GSM-style word problems from 12 templates (numbers and names drawn at random),
    each with a worked solution ending "The answer is N." Item text (the CDD prompt):
    "Question: ...\\nAnswer:"; the `answer` column holds N.
 2. A seeded half are members: the model is fully fine-tuned (mnemoscope.lab.train) on
    their prompt + " " + solution, and saved.
 3. Verbatim check: the share of members whose greedy continuation is their solution.
-4. `mnemoscope contamination cdd` (through run_cdd) on all 48 items, labelled 1 = member,
+4. `mnemoscope contamination cdd` (through run_cdd) on all 40 items, labelled 1 = member,
    0 = held-out, with the fine-tuned model and with the base model. The summary's
    by_label block gives the flag rates and mean peakedness of each group; the default
    preset (alpha 0.05, xi 0.01) is the run's, the real-world preset (alpha 0, xi 0.2) is
@@ -116,14 +116,14 @@ def make_items(n: int, seed: int) -> list[dict]:
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    n_items: int = 48
+    n_items: int = 40
     seed: int = 0
     epochs: int = 20
     learning_rate: float = 2e-4     # high on purpose: the point is verbatim memorization
     batch_size: int = 8
     samples: int = 20              # n per item (the paper uses 50; 20 keeps the CPU run short)
     temperature: float = 0.8
-    max_new_tokens: int = 64       # solutions are 30-50 tokens
+    max_new_tokens: int = 48       # solutions are 30-46 tokens plus EOS
     completion: bool = True
     base_model: str = "smollm2-135m"
 
