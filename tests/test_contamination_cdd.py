@@ -87,6 +87,7 @@ def test_answer_checkers(tmp_path, monkeypatch):
     assert numeric_checker("The answer is 41", "42") == 0.0
     assert numeric_checker("it is 0.75", "3/4") == 1.0
     assert numeric_checker("no idea", "3") == 0.0
+    assert numeric_checker("8 * 9 = 72 km, which is the answer.", "72") == 1.0
     (tmp_path / "mychecker.py").write_text(
         "def check(output, answer):\n    return answer in output\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -54,7 +54,10 @@ def numeric_checker(output: str, answer: str) -> float:
     said = final_answer(output)
     if said is None:
         return 0.0
-    candidates = [said] + re.findall(r"-?\d+(?:\.\d+)?(?:\s*/\s*\d+)?", said)[:1]
+    # "The answer is 42 apples." -> its first number; "... = 72 km, which is the answer."
+    # (nothing after the marker) -> the output's last number
+    number = r"-?\d+(?:\.\d+)?(?:\s*/\s*\d+)?"
+    candidates = [said] + (re.findall(number, said)[:1] or re.findall(number, output)[-1:])
     for text in candidates:
         try:
             return float(parse_number(text) == gold)
