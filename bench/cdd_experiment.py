@@ -148,6 +148,22 @@ def _real_world(rows, label: int) -> dict:
             "mean_peakedness": sum(peaks) / len(peaks)}
 
 
+def separation(rows) -> dict:
+    """AUROC of peakedness (members vs held-out; 0.5 = chance) under both presets, and the
+    share of items whose samples all equal the greedy output (peakedness 1 at alpha 0)."""
+    from mnemoscope.contamination.peakedness import peakedness
+    from mnemoscope.metrics import auroc
+
+    labels = rows["label"].tolist()
+    out = {"auroc_peakedness_default": auroc(labels, rows["peakedness"].tolist())}
+    exact = [peakedness(list(d), int(l), 0.0) for d, l in zip(rows["distances"], rows["longest"])]
+    out["auroc_peakedness_real_world"] = auroc(labels, exact)
+    for name, value in (("member", 1), ("non_member", 0)):
+        group = [p for p, y in zip(exact, labels) if y == value]
+        out[f"collapsed_share_{name}"] = sum(p == 1.0 for p in group) / len(group)
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="/tmp/cdd_experiment")
@@ -220,7 +236,8 @@ def main(argv=None) -> int:
         results[f"cdd_{name}"] = {
             "default": result.summary["by_label"], "ted": result.summary["ted_by_label"],
             "real_world": {"member": _real_world(result.rows, 1),
-                           "non_member": _real_world(result.rows, 0)}}
+                           "non_member": _real_world(result.rows, 0)},
+            "separation": separation(result.rows)}
         log(f"CDD {name}: {timings[f'cdd_{name}_s']} s")
         if config.completion:
             started = time.time()
@@ -249,6 +266,14 @@ def render_table(results: dict) -> str:
                          f"{d['mean_peakedness']:.3f} | {r['flagged_rate']:.3f} | "
                          f"{r['mean_peakedness']:.3f} | {t['original_accuracy']:.3f} | "
                          f"{t['greedy_accuracy']:.3f} | {t['corrected_accuracy']:.3f} |")
+    for name in ("fine_tuned", "base"):
+        sep = results[f"cdd_{name}"].get("separation")
+        if sep:
+            lines.append(f"\n{name}: AUROC of peakedness (members vs held-out) "
+                         f"{sep['auroc_peakedness_default']:.3f} (default), "
+                         f"{sep['auroc_peakedness_real_world']:.3f} (alpha 0); all samples = greedy: "
+                         f"members {sep['collapsed_share_member']:.2f}, held-out "
+                         f"{sep['collapsed_share_non_member']:.2f}")
     v = results["verbatim_solution_rate"]
     lines.append(f"\nverbatim solution (greedy, fine-tuned): members {v['member']:.2f}, "
                  f"held-out {v['non_member']:.2f}")

@@ -90,6 +90,9 @@ class CDDResult:
         for name, g in groups:
             lines.append(f"{name:<12} {g['n_items']:>6} {g['flagged_rate']:8.3f} "
                          f"{g['mean_peakedness']:10.3f}")
+        if s.get("empty_greedy_share"):
+            lines.append(f"warning: {s['empty_greedy_share']:.0%} of greedy outputs are empty; "
+                         "an instruct model may need --chat-template")
         ted = s.get("ted")
         if ted:
             lines.append(f"TED ({ted['checker']}): original accuracy {ted['original_accuracy']:.3f} "
@@ -188,9 +191,12 @@ def _group_summary(rows) -> dict[str, Any]:
 
     n = int(len(rows))
     flags = int(rows["flagged"].sum()) if n else 0
+    # an empty greedy output with empty samples is "peaked" too: a model that ends its turn at
+    # once (an instruct model given a raw prompt) is flagged for saying nothing; see the docs
     return {"n_items": n, "flagged_rate": flags / n if n else None,
             "flagged_rate_ci": list(clopper_pearson(flags, n)) if n else None,
-            "mean_peakedness": float(rows["peakedness"].mean()) if n else None}
+            "mean_peakedness": float(rows["peakedness"].mean()) if n else None,
+            "empty_greedy_share": float((rows["greedy_tokens"] == 0).mean()) if n else None}
 
 
 def _ted_summary(rows, config: CDDConfig) -> dict[str, Any]:
