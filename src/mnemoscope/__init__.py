@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 from .types import Capabilities, InputError, MnemoscopeError, Sample, TokenScores  # noqa: E402
 
 __all__ = ["Capabilities", "InputError", "MnemoscopeError", "Sample", "TokenScores",
-           "__version__", "load_model", "score"]
+           "__version__", "cdd", "knowledge_cutoff", "load_model", "partial_completion", "score"]
 
 
 def score(*args, **kwargs):
@@ -25,3 +25,24 @@ def load_model(*args, **kwargs):
     from .models import load_model as _load
 
     return _load(*args, **kwargs)
+
+
+def cdd(*args, **kwargs):
+    """See mnemoscope.contamination.cdd.cdd: CDD peakedness and TED accuracy of a benchmark."""
+    from .contamination.cdd import cdd as _cdd
+
+    return _cdd(*args, **kwargs)
+
+
+def partial_completion(*args, **kwargs):
+    """See mnemoscope.contamination.completion.partial_completion (Wu et al. 2025)."""
+    from .contamination.completion import partial_completion as _completion
+
+    return _completion(*args, **kwargs)
+
+
+def knowledge_cutoff(*args, **kwargs):
+    """See mnemoscope.contamination.cutoff.knowledge_cutoff: accuracy around a cutoff."""
+    from .contamination.cutoff import knowledge_cutoff as _cutoff
+
+    return _cutoff(*args, **kwargs)

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import importlib
 
-AUDIT_COMMANDS: tuple[str, ...] = ()
+AUDIT_COMMANDS: tuple[str, ...] = (
+    "mnemoscope.contamination.cdd",
+    "mnemoscope.contamination.completion",
+    "mnemoscope.contamination.cutoff",
+)
 
 
 def add_command(subparsers) -> None:

@@ -11,6 +11,7 @@ from html import escape
 from pathlib import Path
 
 from ..types import InputError
+from . import contamination_section  # noqa: F401  (registers cdd, completion, cutoff)
 from . import membership_section  # noqa: F401  (registers the membership section)
 from .context import ReportContext, safe_json
 from .page import CSS, SCRIPT

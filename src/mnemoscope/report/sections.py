@@ -53,7 +53,8 @@ class ExtractionSection:
     order = 40
 
     def applies(self, ctx: ReportContext) -> bool:
-        return "exact_match" in getattr(ctx.rows, "columns", [])
+        # completion rows also have an exact_match column; they get their own section
+        return "exact_match" in getattr(ctx.rows, "columns", []) and ctx.kind != "completion"
 
     def render(self, ctx: ReportContext) -> str:
         rows = ctx.rows

@@ -74,3 +74,43 @@ def histogram_svg(name: str, groups: dict[str, np.ndarray], bins: int = 30, iden
              f'<text x="{W - 10}" y="{H - PAD + 14}" font-size="10" text-anchor="end">{high:.3g}</text>')
     return _frame(name, f"{name} score (higher = member)", "share of group",
                   "".join(body) + ticks, "".join(legend), ident)
+
+
+def series_svg(x_labels: list[str], series: dict[str, list[float | None]], *, title: str,
+               x_label: str, y_label: str, marker: float | None = None, marker_label: str = "",
+               ident: str = "") -> str:
+    """Lines with points over categorical x positions, y in [0, 1]. `marker` draws a dashed
+    vertical line at a fractional x position (e.g. 2.5 = between the 3rd and 4th label)."""
+    count = max(1, len(x_labels))
+
+    def x_at(position: float) -> float:
+        return (position + 0.5) / count
+
+    body, legend = [], []
+    for i, (name, values) in enumerate(series.items()):
+        color = COLORS[i % len(COLORS)]
+        points = [(x_at(j), v) for j, v in enumerate(values) if v is not None and np.isfinite(v)]
+        coords = [_xy(x, min(1.0, max(0.0, float(y)))) for x, y in points]
+        if len(coords) > 1:
+            body.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.5" points="'
+                        + " ".join("%.1f,%.1f" % c for c in coords) + '"/>')
+        body += [f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="{color}"/>' for cx, cy in coords]
+        legend.append(f'<text x="{W - 15}" y="{24 + 14 * i}" text-anchor="end" font-size="11" '
+                      f'fill="{color}">{escape(name)}</text>')
+    step = max(1, count // 8)                      # at most ~8 tick labels
+    for j in range(0, count, step):
+        x, _ = _xy(x_at(j), 0)
+        body.append(f'<text x="{x:.1f}" y="{H - PAD + 14}" font-size="10" '
+                    f'text-anchor="middle">{escape(x_labels[j])}</text>')
+    for value in (0.0, 0.5, 1.0):
+        _, y = _xy(0, value)
+        body.append(f'<text x="{PAD - 4}" y="{y + 3:.1f}" font-size="10" '
+                    f'text-anchor="end">{value:g}</text>')
+    if marker is not None:
+        x, top = _xy(x_at(marker), 1)
+        _, bottom = _xy(0, 0)
+        body.append(f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" '
+                    f'stroke="#555" stroke-dasharray="5,3"/>'
+                    f'<text x="{x + 3:.1f}" y="{top + 12:.1f}" font-size="10">'
+                    f'{escape(marker_label)}</text>')
+    return _frame(title, x_label, y_label, "".join(body), "".join(legend), ident)

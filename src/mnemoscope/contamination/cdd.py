@@ -1,0 +1,356 @@
+"""`mnemoscope contamination cdd`: CDD peakedness and TED accuracy on a benchmark.
+
+Per item: one greedy output and n samples at temperature T (one batched call of n
+sequences, seeded from (seed, item id), so rows do not depend on chunking, order, resumes
+or which worker computes them). The formulas are in peakedness.py; this module runs the
+model, writes one row per item and summarises:
+
+    summary.json  flagged_rate, flagged_rate_ci, mean_peakedness, n_items, by_label (when
+                  the items are labelled), ted (when they have answers), config
+    parts/        one row per item: distances, longest, peakedness, flagged, greedy and
+                  sampled texts, and with answers greedy_correct, sample_accuracy,
+                  ted_accuracy, ted_kept
+
+Prompts are the item text as is (a raw continuation, as the lab fine-tunes); with
+chat_template=True the text is sent as a user message through the tokenizer's template.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..data import DataConfig
+from ..models import Model, ModelConfig
+from ..types import CapabilityError, InputError, Sample
+from .peakedness import PRESETS
+
+CHECKERS_HELP = "exact, numeric, auto (numeric when every answer is a number), or module:function"
+
+
+@dataclass(frozen=True)
+class CDDConfig:
+    samples: int = 50                 # n sampled outputs per prompt
+    temperature: float = 0.8
+    max_new_tokens: int = 100
+    compare_tokens: int = 100         # distances over the first this many tokens
+    alpha: float = 0.05
+    xi: float = 0.01
+    tau: int = 2                      # TED: samples within tau tokens of greedy are dropped
+    checker: str = "auto"             # see answers.py
+    answer_column: str | None = "answer"
+    chat_template: bool = False
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.samples < 1 or self.max_new_tokens < 1 or self.compare_tokens < 1:
+            raise InputError("samples, max_new_tokens and compare_tokens must be at least 1")
+        if self.temperature <= 0:
+            raise InputError(f"temperature {self.temperature} must be > 0 (CDD compares "
+                             "sampled outputs with the greedy one)")
+        if self.alpha < 0 or not 0 <= self.xi < 1 or self.tau < 0:
+            raise InputError("alpha and tau must be >= 0 and xi in [0, 1)")
+
+    @classmethod
+    def preset(cls, name: str, **fields: Any) -> "CDDConfig":
+        """A config with the alpha and xi of a preset (`default` or `real-world`); fields
+        passed explicitly win."""
+        if name not in PRESETS:
+            raise InputError(f"unknown CDD preset {name!r}; use {' or '.join(PRESETS)}")
+        alpha, xi = PRESETS[name]
+        return cls(**{"alpha": alpha, "xi": xi, **fields})
+
+
+@dataclass(frozen=True)
+class CDDSpec:
+    """Everything `mnemoscope contamination cdd` does, as data."""
+
+    data: DataConfig
+    out: str
+    model: ModelConfig = field(default_factory=ModelConfig)
+    cdd: CDDConfig = field(default_factory=CDDConfig)
+    chunk_size: int = 8               # items per written part
+    progress: bool = True
+    report: bool = True
+
+
+@dataclass
+class CDDResult:
+    run_dir: Path
+    rows: Any                         # pandas.DataFrame, one row per item
+    summary: dict[str, Any]
+
+    def table(self) -> str:
+        s = self.summary
+        lines = [f"{'group':<12} {'items':>6} {'flagged':>8} {'mean peak':>10}"]
+        groups = [("all", s)] + list((s.get("by_label") or {}).items())
+        for name, g in groups:
+            lines.append(f"{name:<12} {g['n_items']:>6} {g['flagged_rate']:8.3f} "
+                         f"{g['mean_peakedness']:10.3f}")
+        if s.get("empty_greedy_share"):
+            lines.append(f"warning: {s['empty_greedy_share']:.0%} of greedy outputs are empty; "
+                         "an instruct model may need --chat-template")
+        ted = s.get("ted")
+        if ted:
+            lines.append(f"TED ({ted['checker']}): original accuracy {ted['original_accuracy']:.3f} "
+                         f"(greedy {ted['greedy_accuracy']:.3f}) -> corrected "
+                         f"{ted['corrected_accuracy']:.3f}")
+        lines.append(f"run: {self.run_dir}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- rows
+def _prompt(model: Model, sample: Sample, config: CDDConfig) -> str:
+    if not config.chat_template:
+        return sample.text
+    from ..benchmarks.prompting import render_chat
+
+    return render_chat(model, [{"role": "user", "content": sample.text}])
+
+
+def _outputs(model: Model, prompt: str, config: CDDConfig,
+             seed: int) -> tuple[list[int], list[list[int]], str, list[str]]:
+    """(greedy ids, sample ids, greedy text, sample texts). Token ids come straight from a
+    backend that generates tokens; otherwise the texts are re-encoded with its tokenizer."""
+    if hasattr(model, "generate_tokens"):
+        ids = model.encode(prompt)
+        greedy = model.generate_tokens([ids], max_new_tokens=config.max_new_tokens,
+                                       temperature=0.0)[0][0]
+        samples = model.generate_tokens([ids], max_new_tokens=config.max_new_tokens,
+                                        n=config.samples, temperature=config.temperature,
+                                        seed=seed)[0]
+        return greedy, samples, model.decode(greedy), [model.decode(s) for s in samples]
+    greedy_text = model.generate([prompt], max_new_tokens=config.max_new_tokens)[0][0]
+    texts = model.generate([prompt], max_new_tokens=config.max_new_tokens, n=config.samples,
+                           temperature=config.temperature, seed=seed)[0]
+    return model.encode(greedy_text), [model.encode(t) for t in texts], greedy_text, list(texts)
+
+
+def _check_backend(model: Model) -> None:
+    from .runner import require_generation
+
+    require_generation(model, "CDD")
+    if not hasattr(model, "generate_tokens") and not hasattr(model, "encode"):
+        raise CapabilityError(f"CDD compares token ids, and backend {model.name!r} neither "
+                              "generates tokens nor exposes its tokenizer. Use a backend that "
+                              "does (Hugging Face, vLLM).")
+
+
+def rows_for_chunk(chunk: Sequence[Sample], model: Model,
+                   config: CDDConfig) -> list[dict[str, Any]]:
+    """One row per item. Pure given the model weights: the samples of an item are seeded
+    from (config.seed, item id), so any worker computing any chunk gives the same rows.
+    Answers are read from each item's `config.answer_column`; TED columns appear when the
+    items have one (run_cdd checks that all or none do, and resolves checker="auto")."""
+    from ..extraction.discoverable import sample_seed
+    from .peakedness import flagged, peakedness, sample_distances, ted_scores
+
+    column = config.answer_column
+    answers = {s.id: str(s.meta[column]) for s in chunk
+               if column and s.meta.get(column) is not None}
+    checker = _checker(config, answers) if answers else None
+    rows = []
+    for sample in chunk:
+        prompt = _prompt(model, sample, config)
+        greedy, samples, greedy_text, sample_texts = _outputs(
+            model, prompt, config, sample_seed(config.seed, sample.id))
+        distances, longest = sample_distances(greedy, samples, config.compare_tokens)
+        peak = peakedness(distances, longest, config.alpha)
+        row: dict[str, Any] = {"id": sample.id}
+        if sample.label is not None:
+            row["label"] = sample.label
+        row.update(n_samples=len(samples), greedy_tokens=len(greedy),
+                   sample_tokens=[len(s) for s in samples], distances=distances,
+                   longest=longest, threshold=config.alpha * longest, peakedness=peak,
+                   flagged=flagged(peak, config.xi), greedy_text=greedy_text,
+                   sample_texts=sample_texts)
+        if checker is not None and sample.id in answers:
+            answer = answers[sample.id]
+            correctness = [checker(text, answer) for text in sample_texts]
+            ted = ted_scores(samples, distances, correctness, config.tau)
+            row.update(answer=answer, greedy_correct=checker(greedy_text, answer),
+                       sample_accuracy=ted.original, ted_accuracy=ted.corrected,
+                       ted_kept=ted.kept, ted_removed_near_greedy=ted.removed_near_greedy,
+                       ted_removed_duplicates=ted.removed_duplicates)
+        rows.append(row)
+    return rows
+
+
+def _checker(config: CDDConfig, answers: dict[str, str]):
+    from .answers import load_checker
+
+    return load_checker(_resolve_checker(config, answers).checker)
+
+
+# ---------------------------------------------------------------------------- summary
+def _group_summary(rows) -> dict[str, Any]:
+    from ..metrics import clopper_pearson
+
+    n = int(len(rows))
+    flags = int(rows["flagged"].sum()) if n else 0
+    # an empty greedy output with empty samples is "peaked" too: a model that ends its turn at
+    # once (an instruct model given a raw prompt) is flagged for saying nothing; see the docs
+    return {"n_items": n, "flagged_rate": flags / n if n else None,
+            "flagged_rate_ci": list(clopper_pearson(flags, n)) if n else None,
+            "mean_peakedness": float(rows["peakedness"].mean()) if n else None,
+            "empty_greedy_share": float((rows["greedy_tokens"] == 0).mean()) if n else None}
+
+
+def _ted_summary(rows, config: CDDConfig) -> dict[str, Any]:
+    n_samples = int(rows["n_samples"].sum())
+    removed = int(rows["ted_removed_near_greedy"].sum() + rows["ted_removed_duplicates"].sum())
+    return {"checker": config.checker, "tau": config.tau,
+            "original_accuracy": float(rows["sample_accuracy"].mean()),
+            "corrected_accuracy": float(rows["ted_accuracy"].mean()),
+            "greedy_accuracy": float(rows["greedy_correct"].mean()),
+            "samples_removed_share": removed / n_samples if n_samples else None,
+            "items_with_nothing_kept": int((rows["ted_kept"] == 0).sum())}
+
+
+def summarize_cdd(rows, config: CDDConfig) -> dict[str, Any]:
+    summary = _group_summary(rows)
+    has_ted = "sample_accuracy" in rows.columns
+    groups = {}
+    if "label" in rows.columns:
+        groups = {"member": rows[rows["label"] == 1], "non_member": rows[rows["label"] == 0]}
+        summary["by_label"] = {name: _group_summary(g) for name, g in groups.items() if len(g)}
+    summary["ted"] = _ted_summary(rows, config) if has_ted else None
+    if has_ted and groups:
+        summary["ted_by_label"] = {name: _ted_summary(g, config)
+                                   for name, g in groups.items() if len(g)}
+    summary["config"] = asdict(config)
+    return summary
+
+
+# ---------------------------------------------------------------------------- run
+def _resolve_checker(config: CDDConfig, answers: dict[str, str] | None) -> CDDConfig:
+    from dataclasses import replace
+
+    from ..benchmarks.arith_parse import ParseError, parse_number
+    from .answers import check_answers
+
+    if not answers:
+        return config
+    checker = config.checker
+    if checker == "auto":
+        try:
+            for answer in answers.values():
+                parse_number(answer)
+            checker = "numeric"
+        except ParseError:
+            checker = "exact"
+    check_answers(checker, answers)
+    return replace(config, checker=checker)
+
+
+def run_cdd(spec: CDDSpec, *, model: Model | None = None) -> CDDResult:
+    """Run (or resume) a CDD/TED audit described by `spec`."""
+    from ..models import load_model
+    from ..runs import read_rows, write_summary
+    from . import runner
+
+    explicit_answers = spec.cdd.answer_column not in (None, "answer")
+    samples, answers = runner.load_items(spec.data, spec.cdd.answer_column, explicit_answers)
+    config = _resolve_checker(spec.cdd, answers)
+    model = model or load_model(spec.model)
+    _check_backend(model)
+    model_identity = model.identity()
+    identity = {"kind": "cdd",
+                "model": {k: v for k, v in model_identity.items() if k != "versions"},
+                "data": runner.data_identity(spec.data), "cdd": asdict(config),
+                "has_answers": answers is not None}
+    writer = runner.open_run(spec.out, identity, model_identity,
+                             {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size})
+    runner.run_pending(writer, samples, lambda s: [s.id],
+                       lambda chunk: rows_for_chunk(chunk, model, config),
+                       chunk_size=spec.chunk_size, desc="CDD", progress=spec.progress)
+    rows = read_rows(spec.out)
+    summary = summarize_cdd(rows, config)
+    write_summary(spec.out, summary)
+    if spec.report:
+        runner.write_report(spec.out)
+    return CDDResult(Path(spec.out), rows, summary)
+
+
+def cdd(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None = None,
+        text_column: str = "text", label_column: str | None = None,
+        id_column: str | None = None, preset: str = "default", batch_size: int = 8,
+        device: str = "auto", chunk_size: int = 8, progress: bool = True, report: bool = True,
+        **config: Any) -> CDDResult:
+    """Python API: the same as `mnemoscope contamination cdd`. `config` takes the fields of
+    CDDConfig (samples, temperature, max_new_tokens, alpha, xi, tau, checker, ...)."""
+    model_name = model if isinstance(model, str) else model.name
+    out = out or str(Path("runs") / f"cdd-{Path(data).stem}-{Path(model_name).name}")
+    spec = CDDSpec(data=DataConfig(path=str(data), text_column=text_column,
+                                   label_column=label_column, id_column=id_column),
+                   out=out, model=ModelConfig(model=model_name, batch_size=batch_size,
+                                              device=device),
+                   cdd=CDDConfig.preset(preset, **config), chunk_size=chunk_size,
+                   progress=progress, report=report)
+    return run_cdd(spec, model=None if isinstance(model, str) else model)
+
+
+# ---------------------------------------------------------------------------- CLI
+def add_subcommand(actions) -> argparse.ArgumentParser:
+    from ..cli_args import add_data_flags, add_model_flags
+
+    parser = actions.add_parser(
+        "cdd", help="CDD: peakedness of sampled outputs around the greedy one; TED accuracy",
+        description="For each item: one greedy output and n samples at temperature T. An item "
+                    "is flagged when more than xi of the samples lie within alpha * l tokens "
+                    "(Levenshtein, first 100 tokens; l = the longest output) of the greedy "
+                    "output (Dong et al. 2024). With an answer column, TED drops samples within "
+                    "tau tokens of greedy and duplicates, and reports accuracy before and after.")
+    add_data_flags(parser, what="benchmark items (the text column is the prompt)")
+    parser.add_argument("--out", default=None, help="run folder (default runs/cdd-<items>-<model>)")
+    add_model_flags(parser)
+    how = parser.add_argument_group("CDD")
+    how.add_argument("--samples", "-n", type=int, default=50, help="sampled outputs per item")
+    how.add_argument("--temperature", type=float, default=0.8)
+    how.add_argument("--max-new-tokens", type=int, default=100)
+    how.add_argument("--compare-tokens", type=int, default=100,
+                     help="edit distances over the first this many tokens")
+    how.add_argument("--preset", choices=sorted(PRESETS), default="default",
+                     help="default: alpha 0.05, xi 0.01; real-world: alpha 0, xi 0.2")
+    how.add_argument("--alpha", type=float, default=None, help="overrides the preset")
+    how.add_argument("--xi", type=float, default=None, help="overrides the preset")
+    how.add_argument("--chat-template", action="store_true",
+                     help="send each item as a user message through the chat template")
+    how.add_argument("--seed", type=int, default=0)
+    ted = parser.add_argument_group("TED (needs an answer column)")
+    ted.add_argument("--answer-column", default="answer")
+    ted.add_argument("--checker", default="auto", help=CHECKERS_HELP)
+    ted.add_argument("--tau", type=int, default=2)
+    parser.add_argument("--chunk-size", type=int, default=8,
+                        help="items per written part: at most this many are redone after a crash")
+    parser.add_argument("--no-report", action="store_true", help="do not write report.html")
+    parser.add_argument("--json", action="store_true", help="print summary.json instead of a table")
+    parser.set_defaults(func=run_command)
+    return parser
+
+
+def spec_from_args(args: argparse.Namespace) -> CDDSpec:
+    from ..cli_args import data_config, default_out, model_config
+
+    fields: dict[str, Any] = dict(
+        samples=args.samples, temperature=args.temperature, max_new_tokens=args.max_new_tokens,
+        compare_tokens=args.compare_tokens, tau=args.tau, checker=args.checker,
+        answer_column=args.answer_column or None, chat_template=args.chat_template,
+        seed=args.seed)
+    if args.alpha is not None:
+        fields["alpha"] = args.alpha
+    if args.xi is not None:
+        fields["xi"] = args.xi
+    return CDDSpec(data=data_config(args), out=args.out or default_out("cdd", args.data, args.model),
+                   model=model_config(args), cdd=CDDConfig.preset(args.preset, **fields),
+                   chunk_size=args.chunk_size, progress=not getattr(args, "quiet", False),
+                   report=not args.no_report)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    result = run_cdd(spec_from_args(args))
+    print(json.dumps(result.summary, indent=2) if args.json else result.table())
+    return 0

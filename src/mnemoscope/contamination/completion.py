@@ -1,0 +1,247 @@
+"""`mnemoscope contamination completion`: can the model finish a benchmark item from its
+first 40 / 60 / 80 % (Wu et al. 2025)? The formulas are in prefix.py.
+
+Per item, the prefixes at every ratio are continued greedily in one call (so an item's rows
+depend on nothing but the item), with a budget of the longest remainder's token count plus
+`slack_tokens`, capped at `max_new_tokens`. The prompt is the raw prefix (no chat template:
+the test asks whether the model continues the text it saw).
+
+    summary.json  rouge_l and exact_match per ratio (means over evaluable items), evaluable
+                  counts, by_label (when labelled), config
+    parts/        one row per (item, ratio): id "<item id>@<ratio>", item_id, ratio, prefix,
+                  remainder, prediction, compared words, target, rouge_l, exact_match
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..data import DataConfig
+from ..models import Model, ModelConfig
+from ..types import InputError, Sample
+
+
+@dataclass(frozen=True)
+class CompletionConfig:
+    ratios: tuple[float, ...] = (0.4, 0.6, 0.8)
+    max_new_tokens: int = 256         # cap on the per-item budget
+    slack_tokens: int = 8             # budget = longest remainder in tokens + this
+    stem: bool = True                 # Porter stemming in ROUGE-L, as Wu et al.
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ratios", tuple(float(r) for r in self.ratios))
+        if not self.ratios or any(not 0 < r < 1 for r in self.ratios):
+            raise InputError(f"ratios {list(self.ratios)} must be between 0 and 1 (exclusive)")
+        if len(set(self.ratios)) != len(self.ratios):
+            raise InputError(f"ratios {list(self.ratios)} repeat a value")
+        if self.max_new_tokens < 1 or self.slack_tokens < 0:
+            raise InputError("max_new_tokens must be >= 1 and slack_tokens >= 0")
+
+
+def ratio_key(ratio: float) -> str:
+    return f"{ratio:g}"
+
+
+def row_id(item_id: str, ratio: float) -> str:
+    return f"{item_id}@{ratio_key(ratio)}"
+
+
+@dataclass(frozen=True)
+class CompletionSpec:
+    data: DataConfig
+    out: str
+    model: ModelConfig = field(default_factory=ModelConfig)
+    completion: CompletionConfig = field(default_factory=CompletionConfig)
+    chunk_size: int = 16
+    progress: bool = True
+    report: bool = True
+
+
+@dataclass
+class CompletionResult:
+    run_dir: Path
+    rows: Any
+    summary: dict[str, Any]
+
+    def table(self) -> str:
+        s = self.summary
+        lines = [f"{'ratio':>6} {'items':>6} {'ROUGE-L':>8} {'exact':>7}"]
+        for key in s["rouge_l"]:
+            rouge, exact = s["rouge_l"][key], s["exact_match"][key]
+            show = (lambda v: "    n/a" if v is None else f"{v:7.3f}")
+            lines.append(f"{key:>6} {s['evaluable'][key]:>6} {show(rouge):>8} {show(exact)}")
+        lines.append(f"run: {self.run_dir}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- rows
+def _budget(model: Model, remainders: Sequence[str], config: CompletionConfig) -> int:
+    encode = getattr(model, "encode", None)
+    if encode is None:     # no tokenizer exposed: about two tokens per word
+        longest = max(2 * len(r.split()) for r in remainders)
+    else:
+        longest = max(len(encode(r)) for r in remainders)
+    return max(1, min(config.max_new_tokens, longest + config.slack_tokens))
+
+
+def rows_for_chunk(chunk: Sequence[Sample], model: Model,
+                   config: CompletionConfig) -> list[dict[str, Any]]:
+    """One row per (item, ratio). Greedy, one call per item: pure given the weights."""
+    from .prefix import cut_point, score_completion
+
+    rows = []
+    for sample in chunk:
+        cuts = {ratio: cut_point(sample.text, ratio) for ratio in config.ratios}
+        usable = [r for r in config.ratios
+                  if sample.text[:cuts[r]].strip() and sample.text[cuts[r]:].split()]
+        predictions: dict[float, str] = {}
+        if usable:
+            budget = _budget(model, [sample.text[cuts[r]:] for r in usable], config)
+            outputs = model.generate([sample.text[:cuts[r]] for r in usable],
+                                     max_new_tokens=budget, temperature=0.0)
+            predictions = {r: out[0] for r, out in zip(usable, outputs)}
+        for ratio in config.ratios:
+            prefix, remainder = sample.text[:cuts[ratio]], sample.text[cuts[ratio]:]
+            row: dict[str, Any] = {"id": row_id(sample.id, ratio), "item_id": sample.id}
+            if sample.label is not None:
+                row["label"] = sample.label
+            prediction = predictions.get(ratio, "")
+            scored = score_completion(remainder, prediction, config.stem)
+            row.update(ratio=ratio, evaluable=ratio in predictions, cut_char=cuts[ratio],
+                       prefix=prefix, remainder=remainder, prediction=prediction,
+                       remainder_words=len(remainder.split()),
+                       prediction_words=len(prediction.split()),
+                       compared_words=scored.compared_words, target=scored.target,
+                       rouge_l=scored.rouge_l, exact_match=scored.exact_match)
+            rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------- summary
+def _per_ratio(rows, ratios: Sequence[float]) -> dict[str, dict[str, Any]]:
+    rouge, exact, counts = {}, {}, {}
+    for ratio in ratios:
+        key = ratio_key(ratio)
+        at = rows[(rows["ratio"] == ratio) & rows["evaluable"]] if len(rows) else rows
+        counts[key] = int(len(at))
+        rouge[key] = float(at["rouge_l"].mean()) if len(at) else None
+        exact[key] = float(at["exact_match"].mean()) if len(at) else None
+    return {"rouge_l": rouge, "exact_match": exact, "evaluable": counts}
+
+
+def summarize_completion(rows, config: CompletionConfig) -> dict[str, Any]:
+    summary: dict[str, Any] = _per_ratio(rows, config.ratios)
+    summary["n_items"] = int(rows["item_id"].nunique()) if len(rows) else 0
+    if "label" in rows.columns:
+        summary["by_label"] = {
+            name: _per_ratio(rows[rows["label"] == value], config.ratios)
+            for name, value in (("member", 1), ("non_member", 0))
+            if (rows["label"] == value).any()}
+    summary["config"] = asdict(config)
+    return summary
+
+
+# ---------------------------------------------------------------------------- run
+def run_completion(spec: CompletionSpec, *, model: Model | None = None) -> CompletionResult:
+    """Run (or resume) a partial-prompt completion audit described by `spec`."""
+    from ..data import load_samples
+    from ..models import load_model
+    from ..runs import read_rows, write_summary
+    from . import runner
+
+    samples = load_samples(spec.data)
+    model = model or load_model(spec.model)
+    runner.require_generation(model, "partial-prompt completion")
+    model_identity = model.identity()
+    identity = {"kind": "completion",
+                "model": {k: v for k, v in model_identity.items() if k != "versions"},
+                "data": runner.data_identity(spec.data), "completion": asdict(spec.completion)}
+    writer = runner.open_run(spec.out, identity, model_identity,
+                             {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size})
+    ratios = spec.completion.ratios
+    runner.run_pending(writer, samples, lambda s: [row_id(s.id, r) for r in ratios],
+                       lambda chunk: rows_for_chunk(chunk, model, spec.completion),
+                       chunk_size=spec.chunk_size, desc="completion", progress=spec.progress)
+    rows = read_rows(spec.out)
+    summary = summarize_completion(rows, spec.completion)
+    write_summary(spec.out, summary)
+    if spec.report:
+        runner.write_report(spec.out)
+    return CompletionResult(Path(spec.out), rows, summary)
+
+
+def partial_completion(data: str, *, model: "str | Model" = "smollm2-135m",
+                       out: str | None = None, text_column: str = "text",
+                       label_column: str | None = None, id_column: str | None = None,
+                       batch_size: int = 8, device: str = "auto", chunk_size: int = 16,
+                       progress: bool = True, report: bool = True,
+                       **config: Any) -> CompletionResult:
+    """Python API: the same as `mnemoscope contamination completion`. `config` takes the
+    fields of CompletionConfig (ratios, max_new_tokens, slack_tokens, stem)."""
+    model_name = model if isinstance(model, str) else model.name
+    out = out or str(Path("runs") / f"completion-{Path(data).stem}-{Path(model_name).name}")
+    spec = CompletionSpec(data=DataConfig(path=str(data), text_column=text_column,
+                                          label_column=label_column, id_column=id_column),
+                          out=out, model=ModelConfig(model=model_name, batch_size=batch_size,
+                                                     device=device),
+                          completion=CompletionConfig(**config), chunk_size=chunk_size,
+                          progress=progress, report=report)
+    return run_completion(spec, model=None if isinstance(model, str) else model)
+
+
+# ---------------------------------------------------------------------------- CLI
+def _ratios(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--ratios {text!r}: give numbers such as 0.4,0.6,0.8")
+
+
+def add_subcommand(actions) -> argparse.ArgumentParser:
+    from ..cli_args import add_data_flags, add_model_flags
+
+    parser = actions.add_parser(
+        "completion", help="partial-prompt completion: ROUGE-L and exact match per prefix ratio",
+        description="Cut each item after 40/60/80%% of its characters (at a word boundary), "
+                    "continue greedily, and compare with the true remainder truncated to the "
+                    "prediction's word count: ROUGE-L (stemmed) and exact match (ROUGE-L = 1), "
+                    "per item and per ratio (Wu et al. 2025).")
+    add_data_flags(parser, what="benchmark items (the text column is the item)")
+    parser.add_argument("--out", default=None,
+                        help="run folder (default runs/completion-<items>-<model>)")
+    add_model_flags(parser)
+    how = parser.add_argument_group("completion")
+    how.add_argument("--ratios", type=_ratios, default=(0.4, 0.6, 0.8),
+                     help="prefix shares, comma-separated (default 0.4,0.6,0.8)")
+    how.add_argument("--max-new-tokens", type=int, default=256,
+                     help="cap on the continuation (default: the remainder's length + slack)")
+    how.add_argument("--slack-tokens", type=int, default=8)
+    how.add_argument("--no-stem", action="store_true", help="ROUGE-L without Porter stemming")
+    parser.add_argument("--chunk-size", type=int, default=16,
+                        help="items per written part: at most this many are redone after a crash")
+    parser.add_argument("--no-report", action="store_true", help="do not write report.html")
+    parser.add_argument("--json", action="store_true", help="print summary.json instead of a table")
+    parser.set_defaults(func=run_command)
+    return parser
+
+
+def spec_from_args(args: argparse.Namespace) -> CompletionSpec:
+    from ..cli_args import data_config, default_out, model_config
+
+    return CompletionSpec(
+        data=data_config(args), out=args.out or default_out("completion", args.data, args.model),
+        model=model_config(args),
+        completion=CompletionConfig(ratios=args.ratios, max_new_tokens=args.max_new_tokens,
+                                    slack_tokens=args.slack_tokens, stem=not args.no_stem),
+        chunk_size=args.chunk_size, progress=not getattr(args, "quiet", False),
+        report=not args.no_report)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    result = run_completion(spec_from_args(args))
+    print(json.dumps(result.summary, indent=2) if args.json else result.table())
+    return 0
