@@ -63,8 +63,9 @@ class LabSpec:
     # The `reference` signal's model. "base": the model before fine-tuning (free, but it has
     # not seen the data's distribution, so what the fine-tune learned about that whole
     # distribution, which members and non-members share, stays in the score). "trained": a
-    # copy fine-tuned the same way on a disjoint `reference_fraction` of the data, which
-    # cancels that shared part and leaves memorization (costs a second fine-tune).
+    # copy fine-tuned with the same recipe and number of steps on a disjoint
+    # `reference_fraction` of the data, which cancels that shared part and leaves
+    # memorization (costs a second fine-tune).
     # "none": no reference signal.
     reference: str = "base"
     reference_fraction: float = 0.25  # of all texts, used only with reference="trained"

@@ -56,6 +56,17 @@ def _training_texts(members, canaries, seed: int) -> list[str]:
     return texts
 
 
+def _reference_texts(pool, count: int, seed: int) -> list[str]:
+    """The reference model's training texts: the pool (disjoint from every scored text, no
+    canaries) cycled or cut to exactly `count` texts, so that with the same recipe it takes
+    as many optimiser steps as the lab's model and learns the data's shared distribution
+    to the same degree; only the member-specific part is left to tell them apart."""
+    texts = [s.text for s in pool]
+    texts = (texts * (count // len(texts) + 1))[:count]
+    random.Random(f"reference-order:{seed}").shuffle(texts)
+    return texts
+
+
 def _prepare(spec: LabSpec, out: Path):
     """Split, canaries, lab_data.jsonl and ground_truth.json (written once)."""
     from ..extraction.canaries import make_canaries
@@ -137,13 +148,13 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
     if not any(lab.parts.iterdir()):
         lab.parts.rmdir()                            # the lab's rows live in its sub-runs
     members, nonmembers, reference_pool, canaries = _prepare(spec, out)
-    curve = _train_if_needed(spec, out, _training_texts(members, canaries, spec.seed))
+    training_texts = _training_texts(members, canaries, spec.seed)
+    curve = _train_if_needed(spec, out, training_texts)
     timings["training"] = time.perf_counter() - clock
     if spec.reference == "trained":
         clock = time.perf_counter()
-        # the same recipe on disjoint texts of the same distribution, without canaries
-        _train_if_needed(spec, out, _training_texts(reference_pool, [], spec.seed),
-                         "reference_model")
+        _train_if_needed(spec, out, _reference_texts(reference_pool, len(training_texts),
+                                                     spec.seed), "reference_model")
         timings["reference_training"] = time.perf_counter() - clock
 
     tuned_config = replace(spec.model, model=str((out / "model").resolve()))
