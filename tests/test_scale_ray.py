@@ -167,3 +167,29 @@ def test_ray_refuses_a_signal_the_backend_lacks_before_starting(tmp_path, tiny_m
                          engine="ray", signals="min_k_plus_plus", progress=False,
                          backend="vllm")
     assert not (tmp_path / "r").exists()
+
+
+def test_ray_generation_audits_match_single_process(tmp_path, tiny_model_dir):
+    """CDD (seeded samples) and partial-prompt completion give the same rows on Ray."""
+    from mnemoscope.contamination.cdd import cdd
+    from mnemoscope.contamination.completion import partial_completion
+
+    data = make_data(tmp_path / "d.jsonl", n=6)
+    common = dict(model=str(tiny_model_dir), progress=False, report=False, chunk_size=2)
+    runs = {}
+    for engine in ("local", "ray"):
+        extra = {"engine": "ray", "workers": 2} if engine == "ray" else {}
+        runs["cdd", engine] = cdd(str(data), out=str(tmp_path / f"cdd-{engine}"), samples=4,
+                                  max_new_tokens=6, **common, **extra)
+        runs["completion", engine] = partial_completion(
+            str(data), out=str(tmp_path / f"completion-{engine}"), max_new_tokens=6,
+            **common, **extra)
+    for audit, columns in (("cdd", ["distances", "peakedness", "greedy_text", "sample_texts"]),
+                           ("completion", ["prediction", "rouge_l", "exact_match"])):
+        want = runs[audit, "local"].rows.set_index("id").sort_index()
+        got = runs[audit, "ray"].rows.set_index("id").sort_index()
+        assert list(got.index) == list(want.index) and len(got) > 0
+        for column in columns:
+            plain = [[v.tolist() if hasattr(v, "tolist") else v for v in frame[column]]
+                     for frame in (got, want)]
+            assert plain[0] == plain[1], (audit, column)

@@ -21,9 +21,8 @@ import numpy as np
 from . import __version__
 from .data import DataConfig, data_hash, load_samples
 from .metrics import summarize_signal
-from .models import (Model, ModelConfig, declared_capabilities, load_model, require,
-                     require_offered)
-from .runs import RunWriter, chunked, read_rows, write_chunks, write_summary
+from .models import Model, ModelConfig, load_model, require
+from .runs import RunWriter, chunked, read_rows, write_summary
 from .signals import Context, Signal, build_signals
 from .signals.minkpp import token_z_scores
 from .types import InputError, Sample, TokenScores
@@ -90,15 +89,6 @@ def _views_needed(signals: Sequence[Signal]) -> set[str]:
 def _check_capabilities(signals: Sequence[Signal], model: Model) -> None:
     for s in signals:
         require(model, s.needs, f"signal {s.column!r}")
-
-
-def _check_declared(signals: Sequence[Signal], config: ModelConfig) -> None:
-    """The same check before any Ray worker loads the model (nothing is loaded here)."""
-    offered = declared_capabilities(config)
-    if offered is not None:
-        for s in signals:
-            require_offered(offered, f"{config.backend}:{config.model}", s.needs,
-                            f"signal {s.column!r}")
 
 
 def _check_reference(signals: Sequence[Signal], has_reference: bool) -> None:
@@ -219,41 +209,23 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
     has_reference = spec.reference_model is not None or reference is not None
     signals = build_signals(spec.signals, reference=has_reference)
     _check_reference(signals, has_reference)
+    from .scale.engines import prepare_model, run_chunks
+
     reference_config = (ModelConfig(**{**asdict(spec.model), "model": spec.reference_model})
                         if spec.reference_model else None)
-    if engine == "ray":
-        if model is not None or reference is not None:
-            raise InputError("engine='ray' loads the model inside each worker: pass model and "
-                             "reference_model by name or path, not as loaded objects.")
-        from .models.hf import describe
-        from .scale.ray_engine import run_chunks_on_ray
-
-        _check_declared(signals, spec.model)
-        model_identity = describe(spec.model)
-        writer = _open_run(spec, signals, model_identity,
-                           describe(reference_config) if reference_config else None, "ray")
-        pending = _pending(samples, writer, spec.out)
-        # pin the dtype the driver resolved, so every worker matches the recorded identity
-        job = ScoreJob(ModelConfig(**{**asdict(spec.model), "dtype": model_identity["dtype"]}),
-                       reference_config, tuple(signals), spec.save_tokens)
-        run_chunks_on_ray(job, list(chunked(pending, spec.chunk_size)), Path(spec.out),
-                          workers=workers, address=ray_address, progress=spec.progress,
-                          total=len(samples), already_done=len(samples) - len(pending),
-                          desc="scoring")
-    elif engine == "local":
-        model = model or load_model(spec.model)
-        if reference is None and reference_config is not None:
-            reference = load_model(reference_config)
-        make_rows = ScoreJob(spec.model, reference_config, tuple(signals),
-                             spec.save_tokens).open(model, reference)
-        writer = _open_run(spec, signals, model.identity(),
-                           reference.identity() if reference is not None else None, "local")
-        pending = _pending(samples, writer, spec.out)
-        write_chunks(writer, chunked(pending, spec.chunk_size), make_rows,
-                     total=len(samples), already_done=len(samples) - len(pending),
-                     desc="scoring", progress=spec.progress)
-    else:
-        raise InputError(f"unknown engine {engine!r}; use local or ray")
+    needs = [(s.needs, f"signal {s.column!r}") for s in signals]
+    model, model_identity, model_config = prepare_model(spec.model, model, engine, needs)
+    reference_identity = None
+    if reference is not None or reference_config is not None:
+        reference, reference_identity, reference_config = prepare_model(
+            reference_config, reference, engine, [])
+    job = ScoreJob(model_config, reference_config, tuple(signals), spec.save_tokens)
+    writer = _open_run(spec, signals, model_identity, reference_identity, engine)
+    pending = _pending(samples, writer, spec.out)
+    run_chunks(writer, job, list(chunked(pending, spec.chunk_size)), engine=engine,
+               make_rows=job.open(model, reference) if engine == "local" else None,
+               workers=workers, address=ray_address, total=len(samples),
+               already_done=len(samples) - len(pending), desc="scoring", progress=spec.progress)
 
     columns = [s.column for s in signals]
     rows, summary = summarize_run(Path(spec.out), columns, resamples=spec.bootstrap, seed=spec.seed)

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 from ..data import DataConfig
 from ..models import Model, ModelConfig
-from ..types import CapabilityError, InputError, Sample
+from ..types import Capabilities, CapabilityError, InputError, Sample
 from .peakedness import PRESETS
 
 CHECKERS_HELP = "exact, numeric, auto (numeric when every answer is a number), or module:function"
@@ -246,26 +246,45 @@ def _resolve_checker(config: CDDConfig, answers: dict[str, str] | None) -> CDDCo
     return replace(config, checker=checker)
 
 
-def run_cdd(spec: CDDSpec, *, model: Model | None = None) -> CDDResult:
-    """Run (or resume) a CDD/TED audit described by `spec`."""
-    from ..models import load_model
+@dataclass(frozen=True)
+class CDDJob:
+    """The per-chunk work of a CDD run as plain configs (a Ray worker rebuilds it)."""
+
+    model: ModelConfig
+    cdd: CDDConfig
+
+    def open(self, model: Model | None = None):
+        from ..models import load_model
+
+        model = model or load_model(self.model)
+        _check_backend(model)
+        return lambda chunk: rows_for_chunk(chunk, model, self.cdd)
+
+
+def run_cdd(spec: CDDSpec, *, model: Model | None = None, engine: str = "local",
+            workers: int = 2, ray_address: str | None = None) -> CDDResult:
+    """Run (or resume) a CDD/TED audit described by `spec`. engine="ray" samples on a Ray
+    Data actor pool (`workers` actors, each holding the model) with the same rows."""
     from ..runs import read_rows, write_summary
+    from ..scale.engines import prepare_model
     from . import runner
 
     explicit_answers = spec.cdd.answer_column not in (None, "answer")
     samples, answers = runner.load_items(spec.data, spec.cdd.answer_column, explicit_answers)
     config = _resolve_checker(spec.cdd, answers)
-    model = model or load_model(spec.model)
-    _check_backend(model)
-    model_identity = model.identity()
+    model, model_identity, model_config = prepare_model(
+        spec.model, model, engine, [(Capabilities.GENERATE, "CDD")])
+    job = CDDJob(model_config, config)
     identity = {"kind": "cdd",
                 "model": {k: v for k, v in model_identity.items() if k != "versions"},
                 "data": runner.data_identity(spec.data), "cdd": asdict(config),
                 "has_answers": answers is not None}
     writer = runner.open_run(spec.out, identity, model_identity,
-                             {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size})
-    runner.run_pending(writer, samples, lambda s: [s.id],
-                       lambda chunk: rows_for_chunk(chunk, model, config),
+                             {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size,
+                              "engine": engine})
+    runner.run_pending(writer, samples, lambda s: [s.id], job,
+                       make_rows=job.open(model) if model is not None else None,
+                       engine=engine, workers=workers, address=ray_address,
                        chunk_size=spec.chunk_size, desc="CDD", progress=spec.progress)
     rows = read_rows(spec.out)
     summary = summarize_cdd(rows, config)
@@ -279,6 +298,7 @@ def cdd(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None = N
         text_column: str = "text", label_column: str | None = None,
         id_column: str | None = None, preset: str = "default", batch_size: int = 8,
         device: str = "auto", chunk_size: int = 8, progress: bool = True, report: bool = True,
+        engine: str = "local", workers: int = 2, ray_address: str | None = None,
         **config: Any) -> CDDResult:
     """Python API: the same as `mnemoscope contamination cdd`. `config` takes the fields of
     CDDConfig (samples, temperature, max_new_tokens, alpha, xi, tau, checker, ...)."""
@@ -290,12 +310,13 @@ def cdd(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None = N
                                               device=device),
                    cdd=CDDConfig.preset(preset, **config), chunk_size=chunk_size,
                    progress=progress, report=report)
-    return run_cdd(spec, model=None if isinstance(model, str) else model)
+    return run_cdd(spec, model=None if isinstance(model, str) else model, engine=engine,
+                   workers=workers, ray_address=ray_address)
 
 
 # ---------------------------------------------------------------------------- CLI
 def add_subcommand(actions) -> argparse.ArgumentParser:
-    from ..cli_args import add_data_flags, add_model_flags
+    from ..cli_args import add_data_flags, add_engine_flags, add_model_flags
 
     parser = actions.add_parser(
         "cdd", help="CDD: peakedness of sampled outputs around the greedy one; TED accuracy",
@@ -328,6 +349,7 @@ def add_subcommand(actions) -> argparse.ArgumentParser:
                         help="items per written part: at most this many are redone after a crash")
     parser.add_argument("--no-report", action="store_true", help="do not write report.html")
     parser.add_argument("--json", action="store_true", help="print summary.json instead of a table")
+    add_engine_flags(parser)
     parser.set_defaults(func=run_command)
     return parser
 
@@ -351,6 +373,8 @@ def spec_from_args(args: argparse.Namespace) -> CDDSpec:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    result = run_cdd(spec_from_args(args))
+    from ..cli_args import engine_options
+
+    result = run_cdd(spec_from_args(args), **engine_options(args))
     print(json.dumps(result.summary, indent=2) if args.json else result.table())
     return 0

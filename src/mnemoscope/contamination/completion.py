@@ -146,25 +146,44 @@ def summarize_completion(rows, config: CompletionConfig) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- run
-def run_completion(spec: CompletionSpec, *, model: Model | None = None) -> CompletionResult:
-    """Run (or resume) a partial-prompt completion audit described by `spec`."""
+@dataclass(frozen=True)
+class CompletionJob:
+    """The per-chunk work of a completion run as plain configs (a Ray worker rebuilds it)."""
+
+    model: ModelConfig
+    completion: CompletionConfig
+
+    def open(self, model: Model | None = None):
+        from ..models import load_model
+
+        model = model or load_model(self.model)
+        return lambda chunk: rows_for_chunk(chunk, model, self.completion)
+
+
+def run_completion(spec: CompletionSpec, *, model: Model | None = None, engine: str = "local",
+                   workers: int = 2, ray_address: str | None = None) -> CompletionResult:
+    """Run (or resume) a partial-prompt completion audit described by `spec`. engine="ray"
+    generates on a Ray Data actor pool (`workers` actors) with the same rows."""
     from ..data import load_samples
-    from ..models import load_model
     from ..runs import read_rows, write_summary
+    from ..scale.engines import prepare_model
+    from ..types import Capabilities
     from . import runner
 
     samples = load_samples(spec.data)
-    model = model or load_model(spec.model)
-    runner.require_generation(model, "partial-prompt completion")
-    model_identity = model.identity()
+    model, model_identity, model_config = prepare_model(
+        spec.model, model, engine, [(Capabilities.GENERATE, "partial-prompt completion")])
+    job = CompletionJob(model_config, spec.completion)
     identity = {"kind": "completion",
                 "model": {k: v for k, v in model_identity.items() if k != "versions"},
                 "data": runner.data_identity(spec.data), "completion": asdict(spec.completion)}
     writer = runner.open_run(spec.out, identity, model_identity,
-                             {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size})
+                             {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size,
+                              "engine": engine})
     ratios = spec.completion.ratios
-    runner.run_pending(writer, samples, lambda s: [row_id(s.id, r) for r in ratios],
-                       lambda chunk: rows_for_chunk(chunk, model, spec.completion),
+    runner.run_pending(writer, samples, lambda s: [row_id(s.id, r) for r in ratios], job,
+                       make_rows=job.open(model) if model is not None else None,
+                       engine=engine, workers=workers, address=ray_address,
                        chunk_size=spec.chunk_size, desc="completion", progress=spec.progress)
     rows = read_rows(spec.out)
     summary = summarize_completion(rows, spec.completion)
@@ -178,7 +197,8 @@ def partial_completion(data: str, *, model: "str | Model" = "smollm2-135m",
                        out: str | None = None, text_column: str = "text",
                        label_column: str | None = None, id_column: str | None = None,
                        batch_size: int = 8, device: str = "auto", chunk_size: int = 16,
-                       progress: bool = True, report: bool = True,
+                       progress: bool = True, report: bool = True, engine: str = "local",
+                       workers: int = 2, ray_address: str | None = None,
                        **config: Any) -> CompletionResult:
     """Python API: the same as `mnemoscope contamination completion`. `config` takes the
     fields of CompletionConfig (ratios, max_new_tokens, slack_tokens, stem)."""
@@ -190,7 +210,8 @@ def partial_completion(data: str, *, model: "str | Model" = "smollm2-135m",
                                                      device=device),
                           completion=CompletionConfig(**config), chunk_size=chunk_size,
                           progress=progress, report=report)
-    return run_completion(spec, model=None if isinstance(model, str) else model)
+    return run_completion(spec, model=None if isinstance(model, str) else model,
+                          engine=engine, workers=workers, ray_address=ray_address)
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -202,7 +223,7 @@ def _ratios(text: str) -> tuple[float, ...]:
 
 
 def add_subcommand(actions) -> argparse.ArgumentParser:
-    from ..cli_args import add_data_flags, add_model_flags
+    from ..cli_args import add_data_flags, add_engine_flags, add_model_flags
 
     parser = actions.add_parser(
         "completion", help="partial-prompt completion: ROUGE-L and exact match per prefix ratio",
@@ -214,6 +235,7 @@ def add_subcommand(actions) -> argparse.ArgumentParser:
     parser.add_argument("--out", default=None,
                         help="run folder (default runs/completion-<items>-<model>)")
     add_model_flags(parser)
+    add_engine_flags(parser)
     how = parser.add_argument_group("completion")
     how.add_argument("--ratios", type=_ratios, default=(0.4, 0.6, 0.8),
                      help="prefix shares, comma-separated (default 0.4,0.6,0.8)")
@@ -242,6 +264,8 @@ def spec_from_args(args: argparse.Namespace) -> CompletionSpec:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    result = run_completion(spec_from_args(args))
+    from ..cli_args import engine_options
+
+    result = run_completion(spec_from_args(args), **engine_options(args))
     print(json.dumps(result.summary, indent=2) if args.json else result.table())
     return 0

@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 
 from .. import __version__
 from ..data import DataConfig, data_hash, load_samples
-from ..runs import RunWriter, chunked, write_chunks
+from ..runs import RunWriter, chunked
 from ..types import InputError, Sample
 
 log = logging.getLogger(__name__)
@@ -60,19 +60,24 @@ def open_run(out: str, identity: dict[str, Any], model_identity: dict[str, Any] 
 
 
 def run_pending(writer: RunWriter, items: Sequence[Sample], row_ids: Callable[[Sample], list[str]],
-                make_rows: Callable[[Sequence[Sample]], list[dict[str, Any]]], *,
-                chunk_size: int, desc: str, progress: bool) -> None:
-    """Compute and write the rows of every item some of whose rows are not on disk yet.
+                job: Any, *, make_rows: Callable[[Sequence[Sample]], list[dict[str, Any]]] | None,
+                chunk_size: int, desc: str, progress: bool, engine: str = "local",
+                workers: int = 2, address: str | None = None) -> None:
+    """Compute and write the rows of every item some of whose rows are not on disk yet, in
+    this process (`make_rows`) or on a Ray actor pool that opens `job` (engine="ray").
     An item's rows always land in one part, so after a crash an item is all done or not."""
+    from ..scale.engines import run_chunks
+
     done = writer.done_ids()
     pending = [s for s in items if not all(r in done for r in row_ids(s))]
     if done:
         log.info("resuming %s: %d of %d items already done", writer.dir,
                  len(items) - len(pending), len(items))
     pending.sort(key=lambda s: len(s.text))
-    write_chunks(writer, chunked(pending, max(1, chunk_size)), make_rows, total=len(items),
-                 already_done=len(items) - len(pending), desc=desc, unit="item",
-                 progress=progress)
+    run_chunks(writer, job, list(chunked(pending, max(1, chunk_size))), engine=engine,
+               make_rows=make_rows, workers=workers, address=address, total=len(items),
+               already_done=len(items) - len(pending), desc=desc, unit="item",
+               progress=progress)
 
 
 def write_report(run_dir: str | Path) -> None:

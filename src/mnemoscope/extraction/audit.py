@@ -15,7 +15,7 @@ from typing import Any, Sequence
 from .. import __version__
 from ..data import DataConfig, data_hash, load_samples
 from ..models import Model, ModelConfig, load_model, require
-from ..runs import RunWriter, chunked, read_rows, write_chunks, write_summary
+from ..runs import RunWriter, chunked, read_rows, write_summary
 from ..types import Capabilities, InputError, Sample
 from .discoverable import DiscoverableConfig, add_sampled, greedy_rows
 from .summary import summarize_extraction
@@ -94,45 +94,24 @@ def run_extract(spec: ExtractSpec, *, model: Model | None = None, engine: str = 
                 workers: int = 2, ray_address: str | None = None) -> ExtractResult:
     """Run (or resume) an extraction audit described by `spec`. engine="ray" generates on a
     Ray Data actor pool (`workers` actors, each holding the model) with the same rows."""
+    from ..scale.engines import prepare_model, run_chunks
+
     samples = load_samples(spec.data)
+    model, identity, model_config = prepare_model(spec.model, model, engine,
+                                                  [(Capabilities.GENERATE, "extraction")])
+    job = ExtractJob(replace(spec, model=model_config))
+    make_rows = job.open(model) if model is not None else None
     extra = {"mnemoscope_version": __version__, "python": platform.python_version(),
+             "versions": identity.get("versions", {}),
              "runtime": {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size,
                          "engine": engine}}
-    if engine == "ray":
-        if model is not None:
-            raise InputError("engine='ray' loads the model inside each worker: pass the model "
-                             "by name or path, not as a loaded object.")
-        from ..models import declared_capabilities, require_offered
-        from ..models.hf import describe
-
-        offered = declared_capabilities(spec.model)
-        if offered is not None:
-            require_offered(offered, spec.model.backend, Capabilities.GENERATE, "extraction")
-        identity = describe(spec.model)
-        # pin the dtype the driver resolved, so every worker matches the recorded identity
-        spec = replace(spec, model=replace(spec.model, dtype=identity["dtype"]))
-        make_rows = None
-    elif engine == "local":
-        model = model or load_model(spec.model)
-        make_rows = ExtractJob(spec).open(model)
-        identity = model.identity()
-    else:
-        raise InputError(f"unknown engine {engine!r}; use local or ray")
-    writer = RunWriter(spec.out, _identity(spec, identity),
-                       {**extra, "versions": identity.get("versions", {})})
+    writer = RunWriter(spec.out, _identity(spec, identity), extra)
     done = writer.done_ids()
     pending = sorted((s for s in samples if s.id not in done), key=lambda s: len(s.text))
-    chunks = list(chunked(pending, spec.chunk_size))
-    if make_rows is None:
-        from ..scale.ray_engine import run_chunks_on_ray
-
-        run_chunks_on_ray(ExtractJob(spec), chunks, Path(spec.out), workers=workers,
-                          address=ray_address, progress=spec.progress, total=len(samples),
-                          already_done=len(samples) - len(pending), desc="extracting")
-    else:
-        write_chunks(writer, chunks, make_rows, total=len(samples),
-                     already_done=len(samples) - len(pending), desc="extracting",
-                     progress=spec.progress)
+    run_chunks(writer, job, list(chunked(pending, spec.chunk_size)), engine=engine,
+               make_rows=make_rows, workers=workers, address=ray_address, total=len(samples),
+               already_done=len(samples) - len(pending), desc="extracting",
+               progress=spec.progress)
     rows = read_rows(spec.out)
     summary = summarize_extraction(rows)
     summary["config"] = asdict(spec.extraction)
