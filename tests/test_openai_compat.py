@@ -20,11 +20,12 @@ from mnemoscope.types import Capabilities, CapabilityError, InputError
 
 pytestmark = pytest.mark.integration
 
-# Per-token agreement with the HF backend on the same weights. llama.cpp runs the Q4_1
-# weights with 8-bit-quantized activations in its matmuls, while HF runs the same weights
-# dequantized to float32; measured over the six check-endpoint sentences (59 tokens):
-# max |delta log p| = see docs/backends.md. The bound leaves ~2x headroom.
-TOLERANCE = 0.25
+# Agreement with the HF backend on the same weights. llama.cpp multiplies the Q4_1 weights
+# with 8-bit-quantized activations and keeps an f16 KV cache; HF runs the same weights
+# dequantized to float32. Measured by bench/endpoint_agreement.py (20 texts, 1,736 tokens):
+# per-token |delta log p| max 1.96, p99 0.68, mean 0.106; off by one: mean 9.9, max 30.5.
+TOLERANCE = 2.5           # per token
+MEAN_TOLERANCE = 0.3      # mean over tokens (check-endpoint's default is 0.5)
 
 TEXTS = ["In the beginning God created the heaven and the earth.",
          "The quick brown fox jumps over the lazy dog.",
@@ -110,7 +111,7 @@ def test_bos_server_scores_agree_with_hf(bos, real_model):
         np.testing.assert_allclose(a.logprobs, b.logprobs[1:], atol=TOLERANCE)
     result = compare_backends(bos, real_model, TEXTS)
     assert result.tokens_compared == sum(len(b) - 1 for b in theirs)
-    assert result.max_abs_delta <= TOLERANCE
+    assert result.max_abs_delta <= TOLERANCE and result.mean_abs_delta <= MEAN_TOLERANCE
 
 
 def test_min_k_plus_plus_is_refused_before_any_work(bos, tmp_path):
@@ -136,8 +137,7 @@ def test_cli_score_run_through_endpoint_never_writes_the_key(server, key_env, tm
     with caplog.at_level(logging.DEBUG):
         code = main(["score", str(data), "--model", server.url, "--served-model", BOS,
                      "--api-key-env", key_env, "--signals", "loss,zlib,min_k",
-                     "--tokenizer", "smollm2-135m", "--out", str(out), "--bootstrap", "50",
-                     "-q"])
+                     "--tokenizer", "smollm2-135m", "--out", str(out), "--bootstrap", "50"])
     assert code == 0
     captured = capsys.readouterr()
     spec = json.loads((out / "spec.json").read_text())
@@ -229,7 +229,7 @@ def test_check_endpoint_command_exit_codes(server, key_env, capsys):
             "smollm2-135m", "--served-model"]
     assert main(args + [BOS, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["ok"] and report["max_abs_delta"] <= TOLERANCE
+    assert report["ok"] and report["mean_abs_delta"] <= MEAN_TOLERANCE
     with pytest.warns(UserWarning):
         assert main(args + [STOCK]) == 1
     assert "MISMATCH" in capsys.readouterr().out
