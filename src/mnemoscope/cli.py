@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mnemoscope.benchmarks.command",
     "mnemoscope.contamination.command",
     "mnemoscope.report.command",
+    "mnemoscope.models.command",
 )
 
 

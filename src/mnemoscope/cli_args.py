@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-MODEL_HELP = "smollm2-135m (embedded default), a local HF model folder, or a .gguf file"
+MODEL_HELP = ("smollm2-135m (embedded default), a local HF model folder, a .gguf file, or the "
+              "URL of an OpenAI-compatible server (http://host:port/v1; selects --backend "
+              "openai)")
 
 
 def add_model_flags(parser: argparse.ArgumentParser, *, scoring: bool = False,
@@ -31,9 +33,33 @@ def add_model_flags(parser: argparse.ArgumentParser, *, scoring: bool = False,
         group.add_argument("--long-text", choices=["truncate", "window"], default="truncate",
                            help="texts longer than --max-length: truncate with a warning "
                                 "(default) or score with a sliding window")
-    group.add_argument("--backend", choices=["hf", "vllm"], default="hf",
-                       help="hf: transformers (default; all signals). vllm: GPU serving; no "
-                            "vocabulary statistics, so no Min-K%%++")
+    group.add_argument("--backend", choices=["hf", "vllm", "openai"], default="hf",
+                       help="hf: transformers (default; all signals). vllm: GPU serving. "
+                            "openai: an OpenAI-compatible HTTP server (chosen by itself when "
+                            "--model is an http(s) URL). vllm and openai have no vocabulary "
+                            "statistics, so no Min-K%%++")
+    add_endpoint_flags(parser)
+    return group
+
+
+def add_endpoint_flags(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """Flags of the OpenAI-compatible HTTP backend (used when --model is a URL)."""
+    group = parser.add_argument_group("OpenAI-compatible endpoint (--model http://host:port/v1)")
+    group.add_argument("--served-model", default=None,
+                       help="the model name to request (default: the only model the server lists)")
+    group.add_argument("--api-key-env", default="OPENAI_API_KEY",
+                       help="environment variable holding the API key (default OPENAI_API_KEY; "
+                            "the key is never logged or stored)")
+    group.add_argument("--request-timeout", type=float, default=120.0,
+                       help="seconds per HTTP request (default 120)")
+    group.add_argument("--max-retries", type=int, default=4,
+                       help="retries on connection errors, timeouts, 429 and 5xx, with "
+                            "exponential backoff (default 4)")
+    group.add_argument("--rate-limit", type=float, default=None, metavar="REQ_PER_S",
+                       help="at most this many requests per second (default: no limit)")
+    group.add_argument("--tokenizer", default=None,
+                       help="a local tokenizer of the served model (smollm2-135m, an HF folder "
+                            "or .gguf) to store real token ids (default: ids are -1)")
     return group
 
 
@@ -44,6 +70,11 @@ def model_config(args: argparse.Namespace, **overrides: Any):
     fields = dict(model=args.model, device=args.device, dtype=args.dtype,
                   batch_size=args.batch_size, trust_remote_code=args.trust_remote_code,
                   backend=getattr(args, "backend", "hf"))
+    for flag, name in (("served_model", "served_model"), ("api_key_env", "api_key_env"),
+                       ("request_timeout", "request_timeout"), ("max_retries", "max_retries"),
+                       ("rate_limit", "requests_per_second"), ("tokenizer", "tokenizer")):
+        if hasattr(args, flag):
+            fields[name] = getattr(args, flag)
     for name in ("max_length", "long_text"):
         if hasattr(args, name):
             fields[name] = getattr(args, name)

@@ -26,14 +26,19 @@ def load_model(model: "str | ModelConfig | Model" = "smollm2-135m", **options: A
     config = model if isinstance(model, ModelConfig) else ModelConfig(model=model, **options)
     if isinstance(model, ModelConfig) and options:
         config = ModelConfig(**{**model.__dict__, **options})
-    if config.backend == "vllm":
+    backend = config.resolved_backend()
+    if backend == "openai":
+        from .openai_compat import OpenAICompatModel
+
+        return OpenAICompatModel(config)
+    if backend == "vllm":
         from .vllm_backend import VLLMModel
 
         return VLLMModel(config)
-    if config.backend != "hf":
+    if backend != "hf":
         from ..types import InputError
 
-        raise InputError(f"unknown backend {config.backend!r}; use hf or vllm")
+        raise InputError(f"unknown backend {config.backend!r}; use hf, vllm or openai")
     from .hf import HFModel
 
     return HFModel(config)

@@ -30,12 +30,25 @@ class ModelConfig:
     max_length: int | None = None  # tokens per forward pass; default = the model's context
     long_text: LongTextPolicy = "truncate"
     trust_remote_code: bool = False
-    backend: str = "hf"           # hf (transformers) | vllm (GPU; no vocabulary statistics)
+    backend: str = "hf"           # hf (transformers) | vllm (GPU) | openai (HTTP endpoint)
+    # OpenAI-compatible endpoints only (`model` = http(s)://host:port/v1); see openai_compat.py
+    served_model: str | None = None       # the `model` field of requests (default: the only one served)
+    api_key_env: str = "OPENAI_API_KEY"   # the key is read from this variable, never stored
+    request_timeout: float = 120.0        # seconds per HTTP request
+    max_retries: int = 4                  # on connection errors, timeouts, 429 and 5xx
+    requests_per_second: float | None = None   # client-side rate limit (None = unlimited)
+    tokenizer: str | None = None          # a local tokenizer (name, HF folder, .gguf) for token ids
+
+    def resolved_backend(self) -> str:
+        """The backend that will load `model`: an http(s) URL always means `openai`."""
+        from .http_client import is_endpoint
+
+        return "openai" if is_endpoint(self.model) else self.backend
 
     def identity_fields(self) -> dict[str, Any]:
         """Fields that change scores (batch size and device do not, beyond float noise)."""
         return {"model": self.model, "dtype": self.dtype, "max_length": self.max_length,
-                "long_text": self.long_text, "backend": self.backend}
+                "long_text": self.long_text, "backend": self.resolved_backend()}
 
 
 @runtime_checkable
