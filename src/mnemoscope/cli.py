@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mnemoscope.benchmarks.command",
     "mnemoscope.contamination.command",
     "mnemoscope.report.command",
+    "mnemoscope.watermark.command",
 )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..types import InputError
 from . import membership_section  # noqa: F401  (registers the membership section)
+from . import watermark_section  # noqa: F401  (registers the watermark verification section)
 from .context import ReportContext, safe_json
 from .page import CSS, SCRIPT
 from .sections import sections
