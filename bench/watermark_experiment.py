@@ -63,9 +63,10 @@ def texts_of(path: Path) -> list[str]:
     return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def verify(model, directory: Path, out: Path, signal: str) -> dict:
+def verify(model, directory: Path, out: Path, signal: str, reference: str | None = None) -> dict:
     summary = run_verify(VerifySpec(watermark_dir=str(directory), out=str(out), signal=signal,
-                                    signals=SIGNALS, progress=False, report=True), model=model)
+                                    signals=SIGNALS, reference_model=reference, progress=False,
+                                    report=True), model=model)
     return {"p_value": summary["p_value"], "auroc": summary["auroc"],
             "auroc_pooled": summary["auroc_pooled"], "verdict": summary["verdict"],
             "tests": {k: {"p_value": v["p_value"], "paired_auroc": v["paired_auroc"]}
@@ -122,6 +123,10 @@ def main(argv=None) -> int:
     results["watermarked_mia_auroc"] = mia(model, wm_members, wm_nonmembers, out / "mia-wm")
     results["verify_trained_members"] = verify(model, dirs["members"], out / "verify-members",
                                                args.signal)
+    # the same check with the base model as a reference (-(loss_target - loss_base)): what an
+    # owner who can name the suspect's base model (or a close public one) can add
+    results["verify_trained_members_reference"] = verify(
+        model, dirs["members"], out / "verify-members-reference", "reference", "smollm2-135m")
     results["verify_trained_nonmembers"] = verify(model, dirs["nonmembers"],
                                                   out / "verify-nonmembers", args.signal)
     print(f"[{time.time() - started:.0f}s] watermarked: MIA {results['watermarked_mia_auroc']}; "

