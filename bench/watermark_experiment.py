@@ -2,6 +2,9 @@
 
     /work/tools/cpuslot python bench/watermark_experiment.py --out /tmp/wm-exp
 
+(or one phase at a time: --phase embed, then --phase tp and --phase null, which can run in
+parallel, then --phase report to merge.)
+
 1. Corpus: 100 seeded paragraphs (bench/watermark_corpus.py), split 50 members / 50
    non-members (seeded).
 2. Embed: `watermark embed` on each half (k = 5, fixed seed).
@@ -23,7 +26,6 @@ import json
 import random
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -73,9 +75,86 @@ def verify(model, directory: Path, out: Path, signal: str, reference: str | None
                       for k, v in summary["tests"].items()}}
 
 
+def load(name: str):
+    return load_model(ModelConfig(model=name))
+
+
+def phase_embed(args, out: Path, results: dict, started: float) -> None:
+    records = corpus(args.texts, args.seed)
+    order = list(range(len(records)))
+    random.Random(args.seed).shuffle(order)
+    half = len(records) // 2
+    parts = {"members": [records[i] for i in sorted(order[:half])],
+             "nonmembers": [records[i] for i in sorted(order[half:])]}
+    for name, part in parts.items():
+        data = write_jsonl(out / f"{name}.jsonl", part)
+        results[f"embed_{name}"] = run_embed(EmbedSpec(
+            data=DataConfig(str(data)), out=str(out / f"wm-{name}"),
+            watermark=WatermarkConfig(k=args.k), seed=1000 + args.seed, progress=False))
+    print(f"[{time.time() - started:.0f}s] embedded: "
+          f"{results['embed_members']['n_substitutions']} substitutions in members, mean "
+          f"similarity {results['embed_members']['mean_similarity']:.3f}", flush=True)
+
+
+def phase_true_positive(args, out: Path, results: dict, started: float) -> None:
+    dirs = {name: out / f"wm-{name}" for name in ("members", "nonmembers")}
+    train = TrainConfig(method="full", epochs=args.epochs, learning_rate=args.lr, seed=args.seed)
+    plain_members, plain_nonmembers = texts_of(out / "members.jsonl"), texts_of(out / "nonmembers.jsonl")
+    wm_members = texts_of(dirs["members"] / "members.jsonl")
+    wm_nonmembers = texts_of(dirs["nonmembers"] / "nonmembers.jsonl")
+
+    model = load(args.model)
+    fine_tune(model, plain_members, train, progress=False)
+    results["plain_mia_auroc"] = mia(model, plain_members, plain_nonmembers, out / "mia-plain")
+    print(f"[{time.time() - started:.0f}s] plain MIA AUROC {results['plain_mia_auroc']}", flush=True)
+
+    model = load(args.model)
+    fine_tune(model, wm_members, train, progress=False)
+    results["watermarked_mia_auroc"] = mia(model, wm_members, wm_nonmembers, out / "mia-wm")
+    results["verify_trained_members"] = verify(model, dirs["members"], out / "verify-members",
+                                               args.signal)
+    print(f"[{time.time() - started:.0f}s] watermarked: MIA {results['watermarked_mia_auroc']}; "
+          f"verify members p={results['verify_trained_members']['p_value']:.3g} "
+          f"auroc={results['verify_trained_members']['auroc']:.3f}", flush=True)
+    results["verify_trained_nonmembers"] = verify(model, dirs["nonmembers"],
+                                                  out / "verify-nonmembers", args.signal)
+    # the same check with the base model as a reference (-(loss_target - loss_base)): what an
+    # owner who can name the suspect's base model (or a close public one) can add
+    results["verify_trained_members_reference"] = verify(
+        model, dirs["members"], out / "verify-members-reference", "reference", args.model)
+    print(f"[{time.time() - started:.0f}s] non-members p="
+          f"{results['verify_trained_nonmembers']['p_value']:.3g}; with reference p="
+          f"{results['verify_trained_members_reference']['p_value']:.3g}", flush=True)
+
+
+def phase_null(args, out: Path, results: dict, started: float) -> None:
+    members = out / "wm-members"
+    base = load(args.model)
+    key = json.loads((members / KEY_FILE).read_text(encoding="utf-8"))
+    trials = []
+    for trial in range(args.trials):
+        trial_dir = redraw(members, out / f"null-{trial}" / "wm", seed=50_000 + trial, key=key)
+        verdict = verify(base, trial_dir, out / f"null-{trial}" / "verify", args.signal)
+        trials.append({"seed": 50_000 + trial, **verdict})
+        print(f"[{time.time() - started:.0f}s] null trial {trial}: p={verdict['p_value']:.3g}",
+              flush=True)
+        p_values = [t["p_value"] for t in trials]
+        results["null_trials"] = trials
+        results["null_rate_p_above_0.05"] = sum(p > 0.05 for p in p_values) / len(p_values)
+        results["null_rate_p_below_0.01"] = sum(p < 0.01 for p in p_values) / len(p_values)
+        write_json_atomic(out / "results-null.partial.json", results)   # kept if interrupted
+
+
+PHASES = {"embed": phase_embed, "tp": phase_true_positive, "null": phase_null}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="LexiMark watermark experiment")
     parser.add_argument("--out", default="/tmp/wm-exp")
+    parser.add_argument("--phase", choices=["all", "embed", "tp", "null", "report"], default="all",
+                        help="run one phase (tp and null need embed first; they can run in "
+                             "parallel) or all; report merges the phases' results")
+    parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--texts", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lr", type=float, default=1e-5)
@@ -87,71 +166,20 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    results: dict = {"settings": vars(args)}
-
-    records = corpus(args.texts, args.seed)
-    order = list(range(len(records)))
-    random.Random(args.seed).shuffle(order)
-    half = len(records) // 2
-    members = [records[i] for i in sorted(order[:half])]
-    nonmembers = [records[i] for i in sorted(order[half:])]
-    dirs = {}
-    for name, part in (("members", members), ("nonmembers", nonmembers)):
-        data = write_jsonl(out / f"{name}.jsonl", part)
-        summary = run_embed(EmbedSpec(data=DataConfig(str(data)), out=str(out / f"wm-{name}"),
-                                      watermark=WatermarkConfig(k=args.k), seed=1000 + args.seed,
-                                      progress=False))
-        results[f"embed_{name}"] = summary
-        dirs[name] = out / f"wm-{name}"
-    print(f"[{time.time() - started:.0f}s] embedded: "
-          f"{results['embed_members']['n_substitutions']} substitutions in members, mean "
-          f"similarity {results['embed_members']['mean_similarity']:.3f}", flush=True)
-
-    train = TrainConfig(method="full", epochs=args.epochs, learning_rate=args.lr, seed=args.seed)
-    plain_members = [r["text"] for r in members]
-    plain_nonmembers = [r["text"] for r in nonmembers]
-    wm_members = texts_of(dirs["members"] / "members.jsonl")
-    wm_nonmembers = texts_of(dirs["nonmembers"] / "nonmembers.jsonl")
-
-    model = load_model(ModelConfig(model="smollm2-135m"))
-    fine_tune(model, plain_members, train, progress=False)
-    results["plain_mia_auroc"] = mia(model, plain_members, plain_nonmembers, out / "mia-plain")
-    print(f"[{time.time() - started:.0f}s] plain MIA AUROC {results['plain_mia_auroc']}", flush=True)
-
-    model = load_model(ModelConfig(model="smollm2-135m"))
-    fine_tune(model, wm_members, train, progress=False)
-    results["watermarked_mia_auroc"] = mia(model, wm_members, wm_nonmembers, out / "mia-wm")
-    results["verify_trained_members"] = verify(model, dirs["members"], out / "verify-members",
-                                               args.signal)
-    # the same check with the base model as a reference (-(loss_target - loss_base)): what an
-    # owner who can name the suspect's base model (or a close public one) can add
-    results["verify_trained_members_reference"] = verify(
-        model, dirs["members"], out / "verify-members-reference", "reference", "smollm2-135m")
-    results["verify_trained_nonmembers"] = verify(model, dirs["nonmembers"],
-                                                  out / "verify-nonmembers", args.signal)
-    print(f"[{time.time() - started:.0f}s] watermarked: MIA {results['watermarked_mia_auroc']}; "
-          f"verify members p={results['verify_trained_members']['p_value']:.3g} "
-          f"auroc={results['verify_trained_members']['auroc']:.3f}; non-members "
-          f"p={results['verify_trained_nonmembers']['p_value']:.3g}", flush=True)
-
-    base = load_model(ModelConfig(model="smollm2-135m"))
-    key = json.loads((dirs["members"] / KEY_FILE).read_text(encoding="utf-8"))
-    trials = []
-    for trial in range(args.trials):
-        trial_dir = redraw(dirs["members"], out / f"null-{trial}" / "wm", seed=50_000 + trial,
-                           key=key)
-        verdict = verify(base, trial_dir, out / f"null-{trial}" / "verify", args.signal)
-        trials.append({"seed": 50_000 + trial, **verdict})
-        print(f"[{time.time() - started:.0f}s] null trial {trial}: p={verdict['p_value']:.3g}",
-              flush=True)
-    p_values = [t["p_value"] for t in trials]
-    results["null_trials"] = trials
-    results["null_rate_p_above_0.05"] = (sum(p > 0.05 for p in p_values) / len(p_values)
-                                         if p_values else None)
-    results["seconds"] = time.time() - started
-    write_json_atomic(out / "results.json", results)
-    print(json.dumps({k: v for k, v in results.items() if k not in ("null_trials",)}, indent=1,
-                     default=str)[:4000])
+    phases = list(PHASES) if args.phase == "all" else [] if args.phase == "report" else [args.phase]
+    for phase in phases:
+        results: dict = {"settings": vars(args)}
+        PHASES[phase](args, out, results, started)
+        results["seconds"] = time.time() - started
+        write_json_atomic(out / f"results-{phase}.json", results)
+    merged: dict = {}
+    for phase in PHASES:
+        path = out / f"results-{phase}.json"
+        if path.is_file():
+            merged[phase] = json.loads(path.read_text(encoding="utf-8"))
+    write_json_atomic(out / "results.json", merged)
+    print(json.dumps({p: {k: v for k, v in r.items() if k != "null_trials"}
+                      for p, r in merged.items()}, indent=1, default=str)[:6000])
     return 0
 
 

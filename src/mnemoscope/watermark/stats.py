@@ -73,12 +73,10 @@ def format_p(p: float) -> str:
 
 
 def verdict(p_value: float, alpha: float, n_texts: int, signal: str) -> str:
-    where = f"(sign-flip test on {signal}, {n_texts} texts)"
+    where = f"(sign-flip test on {signal}, {n_texts} texts, alpha = {alpha:g})"
     if p_value < alpha:
         return f"the model was trained on this dataset: p = {format_p(p_value)} {where}"
-    return (f"no evidence that the model was trained on this dataset: p = {format_p(p_value)} "
-            f"{where}; at alpha = {alpha:g} the test says nothing either way about smaller "
-            "exposures")
+    return f"no evidence that the model was trained on this dataset: p = {format_p(p_value)} {where}"
 
 
 def paired_test(differences: Sequence[float], *, resamples: int, seed: int) -> dict[str, Any]:
