@@ -157,6 +157,10 @@ class Substituter:
         allowed = ({"n", "a"} if previous in DETERMINERS else
                    {"v"} if previous in MODALS else {"n", "v", "a", "r"})
         readings = [r for r in readings if r[0] in allowed] or readings
+        # 'years' is a WordNet lemma of its own (= old age) and the plural of 'year': an
+        # inflected reading of the same part of speech is the likelier one
+        inflected = {pos for pos, _, form in readings if form != "base"}
+        readings = [r for r in readings if r[2] != "base" or r[0] not in inflected]
         if not readings:
             return []
         weight: dict[str, int] = {}

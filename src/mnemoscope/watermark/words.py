@@ -6,7 +6,12 @@ hyphen inside), possibly wrapped in ordinary punctuation, and it is not:
   - part of a code-like token (snake_case, a.b, f(x), camelCase, paths);
   - capitalised in mid-sentence (a name: the NNP heuristic), or in ALL CAPS (an acronym);
   - capitalised at the start of a sentence unless WordNet lists it in lower case
-    (so 'Quiet streets ...' qualifies and 'London is ...' does not).
+    (so 'Quiet streets ...' qualifies and 'London is ...' does not);
+  - a function word (preposition, conjunction, pronoun, auxiliary, a few adverbs such as
+    'still' or 'then'): WordNet lists many of them as adverbs or adjectives, and their
+    'synonyms' break the grammar (before -> earlier, near -> nearly);
+  - an irregular verb form (said, went, ...): without WordNet's exception lists they cannot
+    be traced to their base form, so their synonyms would get the wrong inflection.
 """
 
 from __future__ import annotations
@@ -23,6 +28,28 @@ _CLOSE = "\"'.,;:!?)]}>”’…"
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n\s*\n")
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "prof", "e.g", "i.e", "etc", "vs", "no", "fig"}
+
+
+FUNCTION_WORDS = frozenset("""
+about above across after against ago along also although among and around because before
+behind below beneath beside besides between beyond both but down during either else even ever
+except for from here however inside into just like near neither never nor now off once only
+onto other outside over past since some still such than that then there these they this those
+though through throughout thus till too toward towards under unless until upon very well what
+when where whether which while who whom whose with within without yet been being have has had
+having does did doing will would shall should can could may might must not one ones our your
+their them him her his its all any each every few many more most much several own same
+""".split())
+IRREGULAR_FORMS = frozenset("""
+said made went gone took taken came saw seen knew known got gotten gave given found thought
+told became left felt brought began begun kept held stood heard meant met ran paid sat spoke
+spoken lay lain led grew grown lost fell fallen sent built understood drew drawn broke broken
+spent rose risen drove driven bought wore worn chose chosen sought caught taught fought threw
+thrown flew flown wrote written ate eaten sang sung swam swum rang rung hung struck stuck
+slept swept wept bent lent dealt dug fed fled forgot forgotten froze frozen hid hidden shook
+shaken shone shot shut spun split spread sprang stole stolen strode swore sworn tore torn
+woke woken won wound bore borne beat beaten bit bitten blew blown bled bred clung crept
+""".split())
 
 
 @dataclass(frozen=True)
@@ -75,7 +102,7 @@ def words(text: str, is_lowercase_word: Callable[[str], bool]) -> list[Word]:
                 continue
             if not _WORD.fullmatch(core) or _CAMEL.search(core):
                 continue
-            if core.isupper():
+            if core.isupper() or core.lower() in FUNCTION_WORDS or core.lower() in IRREGULAR_FORMS:
                 continue
             if core[0].isupper():
                 if not at_start or not core[1:].islower() or not is_lowercase_word(core.lower()):
