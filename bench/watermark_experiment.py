@@ -166,8 +166,11 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    phases = list(PHASES) if args.phase == "all" else [] if args.phase == "report" else [args.phase]
+    phases = (list(PHASES) if args.phase == "all" else [] if args.phase == "report" else
+              ["embed", args.phase] if args.phase in ("tp", "null") else [args.phase])
     for phase in phases:
+        if phase == "embed" and args.phase != "embed" and (out / "results-embed.json").is_file():
+            continue                      # embedded already (by this or a parallel run)
         results: dict = {"settings": vars(args)}
         PHASES[phase](args, out, results, started)
         results["seconds"] = time.time() - started
