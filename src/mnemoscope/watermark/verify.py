@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..data import DataConfig, load_samples
 from ..membership import ScoreSpec, run_score
 from ..models import ModelConfig
