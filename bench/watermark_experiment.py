@@ -51,14 +51,17 @@ def write_jsonl(path: Path, records) -> Path:
     return path
 
 
-def mia(model, members: list[str], nonmembers: list[str], out: Path) -> dict:
+def mia(model, members: list[str], nonmembers: list[str], out: Path,
+        reference: str | None = None) -> dict:
     """AUROC of every signal, members (label 1) vs non-members (label 0)."""
     data = write_jsonl(out.with_suffix(".jsonl"),
                        [{"id": f"m{i}", "text": t, "label": 1} for i, t in enumerate(members)] +
                        [{"id": f"n{i}", "text": t, "label": 0} for i, t in enumerate(nonmembers)])
-    result = run_score(ScoreSpec(data=DataConfig(str(data)), out=str(out), signals=SIGNALS,
-                                 save_tokens=False, progress=False, report=False), model=model)
-    return {s: result.summary[s]["auroc"] for s in SIGNALS}
+    signals = SIGNALS + (("reference",) if reference else ())
+    result = run_score(ScoreSpec(data=DataConfig(str(data)), out=str(out), signals=signals,
+                                 reference_model=reference, save_tokens=False, progress=False,
+                                 report=False), model=model)
+    return {s: result.summary[s]["auroc"] for s in signals}
 
 
 def texts_of(path: Path) -> list[str]:
@@ -127,6 +130,34 @@ def phase_true_positive(args, out: Path, results: dict, started: float) -> None:
           f"{results['verify_trained_members_reference']['p_value']:.3g}", flush=True)
 
 
+def phase_reference(args, out: Path, results: dict, started: float) -> None:
+    """The true-positive arm again with the base model as a reference for every MIA and for
+    verify (signal `reference` = -(loss_target - loss_base)), so that both sides of the
+    comparison use the same signal."""
+    dirs = {name: out / f"wm-{name}" for name in ("members", "nonmembers")}
+    train = TrainConfig(method="full", epochs=args.epochs, learning_rate=args.lr, seed=args.seed)
+    plain_members, plain_nonmembers = texts_of(out / "members.jsonl"), texts_of(out / "nonmembers.jsonl")
+    model = load(args.model)
+    fine_tune(model, plain_members, train, progress=False)
+    results["plain_mia_auroc"] = mia(model, plain_members, plain_nonmembers,
+                                     out / "ref-mia-plain", reference=args.model)
+    print(f"[{time.time() - started:.0f}s] plain MIA AUROC {results['plain_mia_auroc']}", flush=True)
+    model = load(args.model)
+    fine_tune(model, texts_of(dirs["members"] / "members.jsonl"), train, progress=False)
+    results["verify_trained_members"] = verify(model, dirs["members"], out / "ref-verify-members",
+                                               "reference", args.model)
+    results["verify_trained_nonmembers"] = verify(model, dirs["nonmembers"],
+                                                  out / "ref-verify-nonmembers", "reference",
+                                                  args.model)
+    print(f"[{time.time() - started:.0f}s] reference verify: members p="
+          f"{results['verify_trained_members']['p_value']:.3g} auroc="
+          f"{results['verify_trained_members']['auroc']:.3f}; non-members p="
+          f"{results['verify_trained_nonmembers']['p_value']:.3g}", flush=True)
+    results["watermarked_mia_auroc"] = mia(
+        model, texts_of(dirs["members"] / "members.jsonl"),
+        texts_of(dirs["nonmembers"] / "nonmembers.jsonl"), out / "ref-mia-wm", reference=args.model)
+
+
 def phase_null(args, out: Path, results: dict, started: float) -> None:
     members = out / "wm-members"
     base = load(args.model)
@@ -145,13 +176,15 @@ def phase_null(args, out: Path, results: dict, started: float) -> None:
         write_json_atomic(out / "results-null.partial.json", results)   # kept if interrupted
 
 
-PHASES = {"embed": phase_embed, "tp": phase_true_positive, "null": phase_null}
+PHASES = {"embed": phase_embed, "tp": phase_true_positive, "null": phase_null,
+          "reference": phase_reference}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="LexiMark watermark experiment")
     parser.add_argument("--out", default="/tmp/wm-exp")
-    parser.add_argument("--phase", choices=["all", "embed", "tp", "null", "report"], default="all",
+    parser.add_argument("--phase", choices=["all", "embed", "tp", "null", "reference", "report"],
+                        default="all",
                         help="run one phase (tp and null need embed first; they can run in "
                              "parallel) or all; report merges the phases' results")
     parser.add_argument("--model", default="smollm2-135m")
@@ -167,7 +200,7 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     phases = (list(PHASES) if args.phase == "all" else [] if args.phase == "report" else
-              ["embed", args.phase] if args.phase in ("tp", "null") else [args.phase])
+              ["embed", args.phase] if args.phase in ("tp", "null", "reference") else [args.phase])
     for phase in phases:
         if phase == "embed" and args.phase != "embed" and (out / "results-embed.json").is_file():
             continue                      # embedded already (by this or a parallel run)

@@ -29,7 +29,7 @@ class WatermarkSection:
         rows = []
         for name, test in s["tests"].items():
             mark = "  ★ verdict" if name == s.get("signal") else ""
-            rows.append([name + mark, test.get("p_value"), test.get("t_test_p_value"),
+            rows.append([name + mark, _p(test.get("p_value")), _p(test.get("t_test_p_value")),
                          test.get("paired_auroc"), test.get("mean_difference"), test.get("n")])
         parts.append(table_html(["signal", "sign-flip p", "t-test p", "paired AUROC",
                                  "mean difference", "texts"], rows, "watermark-table"))
@@ -50,3 +50,7 @@ class WatermarkSection:
                 "are symmetric about 0; training on the published text moves them right.</p>"
                 f'<div class="plots">{plot}</div>')
 
+
+def _p(value) -> str | None:
+    """p-values keep their magnitude (1e-05, not 0.000)."""
+    return None if value is None else f"{float(value):.3g}"
