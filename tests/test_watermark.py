@@ -375,6 +375,10 @@ def test_verify_end_to_end_and_report(tmp_path, wordnet, frequencies, tiny_model
     # resume: the same command again scores nothing new and gives the same p-value
     again = run_verify(spec)
     assert again["p_value"] == summary["p_value"]
+    # with a reference model, the verdict uses the reference signal unless told otherwise
+    with_reference = run_verify(VerifySpec(**{**spec.__dict__, "out": str(tmp_path / "ref"),
+                                              "reference_model": str(tiny_model_dir)}))
+    assert with_reference["signal"] == "reference" and "reference" in with_reference["tests"]
     # the CLI, with a bad flag value: exit 2 and a message
     assert main(["-q", "watermark", "verify", str(tmp_path / "wm"), "--out",
                  str(tmp_path / "run2"), "--model", str(tiny_model_dir), "--signal", "nope"]) == 2

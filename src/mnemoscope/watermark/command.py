@@ -48,10 +48,13 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     add_model_flags(verify, scoring=True)
     verify.add_argument("--signals", default=",".join(("loss", "zlib", "min_k", "min_k_plus_plus")),
                         help="signals to compute (comma list)")
-    verify.add_argument("--signal", default="loss",
-                        help="the signal whose test gives the verdict (default loss)")
+    verify.add_argument("--signal", default=None,
+                        help="the signal whose test gives the verdict (default: reference when "
+                             "--reference-model is given, else loss)")
     verify.add_argument("--reference-model", default=None,
-                        help="adds the `reference` signal (e.g. the suspect's base model)")
+                        help="adds the `reference` signal, -(loss - reference loss): the "
+                             "suspect's base model or a close public one. Much stronger: it "
+                             "cancels how likely each synonym is a priori")
     verify.add_argument("--alpha", type=float, default=0.01, help="significance level (0.01)")
     verify.add_argument("--resamples", type=int, default=100_000,
                         help="sign patterns drawn when there are more than 16 texts")

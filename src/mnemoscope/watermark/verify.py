@@ -39,7 +39,8 @@ class VerifySpec:
     out: str
     model: ModelConfig = field(default_factory=ModelConfig)
     signals: tuple[str, ...] = DEFAULT_SIGNALS
-    signal: str = "loss"                # the one signal whose test gives the verdict
+    signal: str | None = None           # the signal whose test gives the verdict; None:
+                                        # `reference` with a reference model, else `loss`
     reference_model: str | None = None  # adds the `reference` signal
     alpha: float = 0.01
     resamples: int = 100_000            # sign patterns drawn when n > 16 (else exact)
@@ -109,8 +110,9 @@ def run_verify(spec: VerifySpec, *, model=None) -> dict[str, Any]:
     directory = Path(spec.watermark_dir)
     key = read_key(directory)
     signals = tuple(spec.signals) + (("reference",) if spec.reference_model else ())
-    if spec.signal not in signals:
-        raise InputError(f"--signal {spec.signal!r} is not among the scored signals "
+    signal = spec.signal or ("reference" if spec.reference_model else "loss")
+    if signal not in signals:
+        raise InputError(f"--signal {signal!r} is not among the scored signals "
                          f"({', '.join(signals)}).")
     if not 0 < spec.alpha < 1:
         raise InputError(f"--alpha {spec.alpha}: must be between 0 and 1")
@@ -129,20 +131,20 @@ def run_verify(spec: VerifySpec, *, model=None) -> dict[str, Any]:
     table.to_csv(out / "differences.csv", index=False)
     tests = {c: paired_test(table[f"{c}_difference"], resamples=spec.resamples, seed=spec.seed)
              for c in result.signals}
-    primary = tests[spec.signal]
+    primary = tests[signal]
     summary = {
-        "verdict": verdict(primary["p_value"], spec.alpha, primary["n"], spec.signal),
+        "verdict": verdict(primary["p_value"], spec.alpha, primary["n"], signal),
         "p_value": primary["p_value"],
         "auroc": primary["paired_auroc"],
-        "auroc_pooled": result.summary[spec.signal]["auroc"],
-        "signal": spec.signal, "alpha": spec.alpha, "n_texts": primary["n"],
+        "auroc_pooled": result.summary[signal]["auroc"],
+        "signal": signal, "alpha": spec.alpha, "n_texts": primary["n"],
         "n_substitutions": sum(len(t["changes"]) for t in key["texts"]),
         "test": "one-sided exact sign-flip test on paired differences (watermarked - control)",
         "min_possible_p_value": minimum_p_value(primary["n"], spec.resamples),
         "tests": tests,
         "note": ("auroc: P(watermarked version scores higher than its control), the AUROC of the "
                  "paired comparison; auroc_pooled: the usual AUROC over all scores. Only "
-                 f"'{spec.signal}' decides the verdict; the other tests are for information and "
+                 f"'{signal}' decides the verdict; the other tests are for information and "
                  "not corrected for multiple testing."),
         **result.summary,                   # per-signal membership summaries (report, tools)
     }
