@@ -23,10 +23,6 @@ def read_dataset(config: DataConfig) -> tuple[list[Sample], list[dict[str, Any]]
     return samples, records
 
 
-def output_name(path: Path) -> str:
-    return path.name
-
-
 def write_dataset(source: Path, target: Path, records: list[dict[str, Any]]) -> Path:
     """Write `records` to `target` in the format of `source` (written to a temporary name
     first, then renamed)."""
