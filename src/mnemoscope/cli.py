@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mnemoscope.contamination.command",
     "mnemoscope.report.command",
     "mnemoscope.models.command",
+    "mnemoscope.watermark.command",
 )
 
 
