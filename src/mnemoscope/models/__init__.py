@@ -16,7 +16,7 @@ def declared_capabilities(config: ModelConfig):
     from ..types import Capabilities
 
     return {"hf": Capabilities.LOGPROBS | Capabilities.VOCAB_STATS | Capabilities.GENERATE,
-            "vllm": Capabilities.LOGPROBS | Capabilities.GENERATE}.get(config.backend)
+            "vllm": Capabilities.LOGPROBS | Capabilities.GENERATE}.get(config.resolved_backend())
 
 
 def load_model(model: "str | ModelConfig | Model" = "smollm2-135m", **options: Any) -> Model:

@@ -45,6 +45,10 @@ def prepare_model(config: ModelConfig, model: Any, engine: str,
         for needed, who in needs:
             require(model, needed, who)
         return model, model.identity(), config
+    if config.resolved_backend() == "openai":
+        raise InputError("engine='ray' runs models inside its workers; an HTTP endpoint is "
+                         "already a server. Use the local engine and raise --batch-size (the "
+                         "number of requests in flight) instead.")
     offered = declared_capabilities(config)
     if offered is not None:
         for needed, who in needs:
