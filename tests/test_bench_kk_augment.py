@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,3 +101,61 @@ def test_completion_only_fine_tune_runs_and_learns(tiny_model_dir):
                                                               learning_rate=1e-2),
                       progress=False, prompts=["the old king"] * 4)
     assert len(curve) == 6 and curve[-1]["loss"] < curve[0]["loss"]
+
+
+def test_frozen_bottom_loss_equals_the_full_models_loss(tiny_model_dir):
+    # the cached-state shortcut must compute exactly the loss of the whole network
+    import torch
+
+    from mnemoscope.lab.frozen import FrozenBottom
+    from mnemoscope.lab.train import _batch, _sequences
+    from mnemoscope.models import load_model
+
+    model = load_model(str(tiny_model_dir), batch_size=4)
+    net = model.model
+    seqs = _sequences(model, ["of the city", "the old king of the river"], 64,
+                      prompts=["the king", "a"])
+    ids, mask, labels = _batch(torch, seqs, pad=0)
+    with torch.no_grad():
+        full = float(net(input_ids=ids, attention_mask=mask, labels=labels).loss)
+        frozen = FrozenBottom(net, 1)
+        states = frozen.cache(torch, [(ids, mask)])
+        assert [s.shape[0] for s in states] == [len(s) for s, _ in seqs]
+        cut = float(frozen.loss(torch, states, mask, labels))
+    frozen.release()
+    assert cut == pytest.approx(full, rel=1e-5)
+    assert len(net.model.layers) == 2 and all(p.requires_grad for p in net.parameters())
+
+
+def test_frozen_layers_train_only_the_top(tiny_model_dir):
+    from mnemoscope.lab.config import TrainConfig
+    from mnemoscope.lab.train import fine_tune
+    from mnemoscope.models import load_model
+
+    model = load_model(str(tiny_model_dir), batch_size=4)
+    before = {k: v.clone() for k, v in model.model.state_dict().items()}
+    curve = fine_tune(model, ["of the city"] * 4, TrainConfig(epochs=5, batch_size=2,
+                                                              learning_rate=1e-2,
+                                                              frozen_layers=1),
+                      progress=False, prompts=["the old king"] * 4)
+    after = model.model.state_dict()
+    changed = {k for k in before if not torch_equal(before[k], after[k])}
+    assert changed and all(k.startswith("model.layers.1.") or k == "model.norm.weight"
+                           for k in changed)
+    assert curve[-1]["loss"] < curve[0]["loss"]
+
+
+def test_frozen_layers_are_checked():
+    from mnemoscope.lab.config import TrainConfig
+    from mnemoscope.types import InputError
+
+    with pytest.raises(InputError, match="method full"):
+        TrainConfig(method="lora", frozen_layers=2)
+    with pytest.raises(InputError, match="use 0"):
+        TrainConfig(frozen_layers=-1)
+
+
+def torch_equal(a, b) -> bool:
+    import torch
+
+    return bool(torch.equal(a, b))

@@ -75,6 +75,15 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *,
     pad = model.tokenizer.pad_token_id
     pad = pad if pad is not None else (model.tokenizer.eos_token_id or 0)
     trainable = _trainable(model.model, config)
+    device = next(model.model.parameters()).device
+    frozen, cached = None, None
+    if config.frozen_layers:
+        from .frozen import FrozenBottom
+
+        frozen = FrozenBottom(model.model, config.frozen_layers)
+        cached = frozen.cache(torch, ((ids.to(device), mask.to(device)) for ids, mask, _ in
+                                      (_batch(torch, sequences[k:k + config.batch_size], pad)
+                                       for k in range(0, len(sequences), config.batch_size))))
     params = [p for p in trainable.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
     steps_per_epoch = math.ceil(len(sequences) / config.batch_size)
@@ -82,7 +91,6 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *,
     warmup = max(1, round(config.warmup_fraction * total_steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: min(1.0, (s + 1) / warmup))
     generator = torch.Generator().manual_seed(config.seed)
-    device = next(model.model.parameters()).device
     curve: list[dict[str, Any]] = []
     trainable.train()
     bar = tqdm(total=total_steps, unit="step", desc=f"fine-tuning ({config.method})",
@@ -91,10 +99,13 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *,
         for epoch in range(config.epochs):
             order = torch.randperm(len(sequences), generator=generator).tolist()
             for step in range(steps_per_epoch):
-                picked = [sequences[i] for i in order[step * config.batch_size:
-                                                      (step + 1) * config.batch_size]]
+                chosen = order[step * config.batch_size:(step + 1) * config.batch_size]
+                picked = [sequences[i] for i in chosen]
                 ids, mask, labels = (t.to(device) for t in _batch(torch, picked, pad))
-                loss = trainable(input_ids=ids, attention_mask=mask, labels=labels).loss
+                if frozen is not None:
+                    loss = frozen.loss(torch, [cached[i] for i in chosen], mask, labels)
+                else:
+                    loss = trainable(input_ids=ids, attention_mask=mask, labels=labels).loss
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(params, 1.0)
                 optimiser.step()
@@ -106,6 +117,8 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *,
                 bar.set_postfix(loss=f"{curve[-1]['loss']:.3f}")
     finally:
         bar.close()
+        if frozen is not None:
+            frozen.release()
     if config.method == "lora":
         model.model = trainable.merge_and_unload()
     model.model.eval()
