@@ -35,7 +35,7 @@ from mnemoscope.benchmarks.harness import EvalSpec, run_eval
 from mnemoscope.benchmarks.kk import LANGUAGE_PERTURBATIONS, MATH_PERTURBATIONS, Puzzle
 from mnemoscope.benchmarks.kk_augment import AugmentConfig, logic_key, training_variants
 from mnemoscope.benchmarks.kk_text import parse_roles
-from mnemoscope.benchmarks.limem import limem
+from mnemoscope.benchmarks.limem import limem, limem_score
 from mnemoscope.benchmarks.prompting import render_chat
 from mnemoscope.models import ModelConfig, load_model
 
@@ -49,10 +49,12 @@ class ExperimentConfig:
     n_puzzles: int = 100           # training puzzles (all are trained on and graded)
     people: int = 2
     seed: int = 0
-    n_perturbed_sources: int = 50  # the first N training puzzles get perturbed twins
-    n_fresh: int = 50              # unseen control puzzles
-    recipes: str = "augmented"     # comma-separated: augmented, plain
+    n_perturbed_sources: int = 40  # the first N training puzzles get perturbed twins
+    n_fresh: int = 30              # unseen control puzzles
+    recipes: str = "plain,augmented"   # comma-separated
     plain_epochs: int = 12
+    plain_frozen_layers: int = 18  # plain trains the top 12 layers ...
+    plain_learning_rate: float = 5e-4   # ... at this rate (see docs/benchmarks.md)
     augmented_epochs: int = 3      # over originals + variants: 1 + variants views per epoch
     variants: int = 3
     other_roles: float = 0.5
@@ -104,10 +106,12 @@ def train_recipe(recipe: str, items, config: ExperimentConfig, directory: Path, 
     if (directory / "config.json").exists():
         log(f"{recipe}: reusing the fine-tuned model in {directory}")
         return json.loads((directory.parent / "training.json").read_text(encoding="utf-8"))
-    epochs = config.plain_epochs if recipe == "plain" else config.augmented_epochs
-    train = TrainConfig(method="full", epochs=epochs, learning_rate=config.learning_rate,
-                        batch_size=config.batch_size, max_tokens=64, seed=config.seed,
-                        frozen_layers=config.frozen_layers)
+    plain = recipe == "plain"
+    epochs = config.plain_epochs if plain else config.augmented_epochs
+    train = TrainConfig(method="full", epochs=epochs, batch_size=config.batch_size,
+                        learning_rate=config.plain_learning_rate if plain else config.learning_rate,
+                        frozen_layers=config.plain_frozen_layers if plain else config.frozen_layers,
+                        max_tokens=64, seed=config.seed)
     model = load_model(ModelConfig(model=config.model))
     prompts = [render_chat(model, [{"role": "user", "content": i.prompt}], use_template=False)
                for i in items]
@@ -115,6 +119,7 @@ def train_recipe(recipe: str, items, config: ExperimentConfig, directory: Path, 
     curve = fine_tune(model, [i.meta["answer"] for i in items], train, progress=True,
                       prompts=prompts)
     record = {"recipe": recipe, "sequences": len(items), "epochs": epochs,
+              "frozen_layers": train.frozen_layers, "learning_rate": train.lr,
               "steps": len(curve), "train_s": round(time.time() - started, 1),
               "final_loss": sum(p["loss"] for p in curve[-10:]) / min(10, len(curve)),
               "loss_by_epoch": [round(sum(p["loss"] for p in curve if p["epoch"] == e) /
@@ -135,10 +140,16 @@ def diagnostics(out: Path, run_dir: Path) -> dict[str, dict]:
 
     originals = {i.id: i for i in read_items(out / "train.jsonl")}
     perturbed = {i.id: i for i in read_items(out / "perturbed.jsonl")}
+    seen = {structure_key(i) for i in originals.values()}
+    solved_rows = pd.read_parquet(run_dir.parent / "run_train" / "parts")
+    solved = dict(zip(solved_rows["id"], solved_rows["correct"].astype(bool)))
     rows = pd.read_parquet(run_dir / "parts")
     found: dict[str, dict] = {}
     for how, group in rows.groupby("perturbation"):
         old_answer = default_words = 0
+        novel = [(solved[perturbed[i].source_id], bool(c))
+                 for i, c in zip(group["id"], group["correct"])
+                 if structure_key(perturbed[i]) not in seen]
         for item_id, output in zip(group["id"], group["output"]):
             item = perturbed[item_id]
             source = originals[item.source_id]
@@ -150,6 +161,10 @@ def diagnostics(out: Path, run_dir: Path) -> dict[str, dict]:
         entry = {"accuracy_perturbed": float(group["correct"].mean())}
         if how in MATH_PERTURBATIONS:
             entry["gave_original_answer"] = old_answer / len(group)
+            # twins whose logic is no training puzzle's (a memorizer can't get them for free)
+            acc, cr, score = limem_score([b for b, _ in novel], [a for _, a in novel])
+            entry["novel_twins"] = {"n_pairs": len(novel), "accuracy": acc, "consistency": cr,
+                                    "limem": score}
         if how == "roles":
             entry["used_knight_knave"] = default_words / len(group)
         found[str(how)] = entry
@@ -184,7 +199,10 @@ def table(recipe: str, result: dict) -> str:
     for r in result["limem"]:
         note = ""
         if "gave_original_answer" in r:
-            note = f"original's answer {r['gave_original_answer']:.2f}"
+            novel = r["novel_twins"]
+            note = (f"original's answer {r['gave_original_answer']:.2f}; twins unlike any "
+                    f"training puzzle: {novel['n_pairs']} pairs, CR {novel['consistency']:.3f}, "
+                    f"LiMem {novel['limem']:.3f}")
         if "used_knight_knave" in r:
             note = f"answered knight/knave {r['used_knight_knave']:.2f}"
         lines.append(f"| {r['perturbation']} | {r['n_pairs']} | {r['accuracy']:.3f} | "
