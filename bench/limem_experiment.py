@@ -4,8 +4,9 @@ reorder, roles) perturbations of those same training puzzles.
 
     HF_HUB_OFFLINE=1 python bench/limem_experiment.py --out /tmp/limem_experiment
 
-Two training recipes, both supervised fine-tuning (mnemoscope.lab.train.fine_tune, full,
-AdamW, loss on the answer line only, plain prompts as evaluated):
+Two training recipes, both supervised fine-tuning (mnemoscope.lab.train.fine_tune, AdamW,
+loss on the answer line only, plain prompts as evaluated; the bottom layers frozen and
+cached, lab/frozen.py, so that it fits a CPU budget):
 
   plain      the training puzzles, each in its one wording (Xie et al. 2024's setup).
   augmented  the training puzzles plus `variants` fresh wordings of each (kk_augment.py):
@@ -218,7 +219,8 @@ def main(argv=None) -> int:
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(field.default),
                             default=field.default)
     args = parser.parse_args(argv)
-    config = ExperimentConfig(**{k: getattr(args, k) for k in ExperimentConfig.__dataclass_fields__})
+    fields = ExperimentConfig.__dataclass_fields__
+    config = ExperimentConfig(**{k: getattr(args, k) for k in fields})
     recipes = [r for r in config.recipes.split(",") if r]
     unknown = set(recipes) - set(RECIPES)
     if unknown:
