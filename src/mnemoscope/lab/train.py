@@ -7,8 +7,8 @@ tokens and EOS; padding is masked out. With `prompts` (supervised fine-tuning on
 prompt -> completion pairs, as the benchmarks' memorization experiment does) each text is
 the completion: the prompt's tokens sit between the start token and the text, as a
 generation call would see them, and are left out of the loss. A LoRA fine-tune is merged
-into the base weights
-before saving, so the saved folder is a plain model that load_model() reads.
+into the base weights before saving, so the saved folder is a plain model that
+load_model() reads.
 """
 
 from __future__ import annotations
