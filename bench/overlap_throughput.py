@@ -32,6 +32,25 @@ def timed(fn, *args):
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
+def peak_rss_mb(items_path: Path, corpus: Path, args) -> float:
+    """Peak RSS of a new process that builds the index and scans `corpus` (the scan's
+    memory should depend on the benchmark and the batch size, not on the corpus size)."""
+    import subprocess
+
+    code = ("import json, resource, sys; import pyarrow as pa; pa.set_cpu_count(1);"
+            "from mnemoscope.contamination.ngram_index import build_index;"
+            "from mnemoscope.contamination.ngram_tokens import tokenization;"
+            "from mnemoscope.contamination.overlap_scan import scan_shard;"
+            "items = json.load(open(sys.argv[1]));"
+            "index = build_index([str(i) for i in range(len(items))], items, int(sys.argv[3]),"
+            " tokenization(sys.argv[4]));"
+            "scan_shard(index, sys.argv[2]);"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, str(items_path), str(corpus), str(args.n),
+                          args.tokenizer], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tokens", type=int, default=5_000_000)
@@ -39,13 +58,15 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=13)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--formats", default="jsonl,jsonl.zst,parquet")
+    parser.add_argument("--tokenizer", default="words",
+                        help="words, or a tokenizer (smollm2-135m, a folder)")
     args = parser.parse_args()
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from mnemoscope.contamination.ngram_index import build_index
-    from mnemoscope.contamination.ngram_tokens import WordTokens
+    from mnemoscope.contamination.ngram_tokens import tokenization
     from mnemoscope.contamination.overlap_scan import scan_shard
     from overlap_synthetic import WordSource, corpus_records
 
@@ -73,15 +94,25 @@ def main() -> None:
             pq.write_table(pa.table({"text": records}), path)
         files[kind] = path
     index, wall, cpu = timed(build_index, [str(i) for i in range(len(items))], items, args.n,
-                             WordTokens())
+                             tokenization(args.tokenizer))
     print(f"index: {len(items)} items, {index.n_grams} {args.n}-grams, "
-          f"{len(index.vocabulary)} distinct words; built in {wall:.2f} s")
+          f"{len(index.vocabulary)} distinct tokens ({args.tokenizer}); built in {wall:.2f} s")
     for kind, path in files.items():
         result, wall, cpu = timed(scan_shard, index, str(path))
         tokens = result["tokens"]
         print(f"{kind:<10} {tokens / 1e6:.2f} M tokens in {wall:.2f} s wall, {cpu:.2f} s CPU: "
               f"{tokens / cpu / 1e6:.2f} M tokens/s per core "
               f"({tokens / wall / 1e6:.2f} M/s wall; {path.stat().st_size / 1e6:.0f} MB file)")
+    if "jsonl" in files:
+        items_path = work / "items.json"
+        items_path.write_text(json.dumps(items))
+        big = work / "corpus4x.jsonl"
+        with open(big, "wb") as handle:
+            for _ in range(4):
+                handle.write(files["jsonl"].read_bytes())
+        for path in (files["jsonl"], big):
+            print(f"peak memory of a fresh process scanning {path.name} "
+                  f"({path.stat().st_size / 1e6:.0f} MB): {peak_rss_mb(items_path, path, args):.0f} MB")
     print("target: >= 1 M tokens/s per core (allenai decon: ~0.45 M tokens/s per vCPU)")
 
 

@@ -33,3 +33,15 @@ def test_ray_tasks_match_local_engine(tmp_path):
             json.loads((tmp_path / "local" / "shards" / name).read_text())
     spec = json.loads((tmp_path / "ray" / "spec.json").read_text())
     assert spec["runtime"] == {"engine": "ray", "workers": 2}
+
+
+def test_bad_corpus_line_on_ray_is_the_same_clear_error(tmp_path):
+    from mnemoscope.contamination.overlap import ngram_overlap
+    from mnemoscope.types import InputError
+
+    items = items_file(tmp_path, [ITEM])
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"text": "fine"}\n{oops\n')
+    with pytest.raises(InputError, match=r"c\.jsonl line 2: invalid JSON"):
+        ngram_overlap(str(items), corpus=[str(corpus)], out=str(tmp_path / "r"),
+                      engine="ray", workers=2, report=False)

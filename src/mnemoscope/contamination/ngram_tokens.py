@@ -22,6 +22,7 @@ from the tokenizer's offset mapping.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,7 +188,7 @@ class TokenizerTokens:
         texts = [t or "" for t in (texts.to_pylist() if hasattr(texts, "to_pylist") else texts)]
         encoded = self.tokenizer()(texts, add_special_tokens=False)["input_ids"]
         lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
-        flat = np.fromiter((t for e in encoded for t in e), dtype=np.int64,
+        flat = np.fromiter(itertools.chain.from_iterable(encoded), dtype=np.int64,
                            count=int(lengths.sum()))
         return flat, lengths
 
