@@ -111,8 +111,9 @@ def main() -> None:
             for _ in range(4):
                 handle.write(files["jsonl"].read_bytes())
         for path in (files["jsonl"], big):
+            peak = peak_rss_mb(items_path, path, args)
             print(f"peak memory of a fresh process scanning {path.name} "
-                  f"({path.stat().st_size / 1e6:.0f} MB): {peak_rss_mb(items_path, path, args):.0f} MB")
+                  f"({path.stat().st_size / 1e6:.0f} MB): {peak:.0f} MB")
     print("target: >= 1 M tokens/s per core (allenai decon: ~0.45 M tokens/s per vCPU)")
 
 

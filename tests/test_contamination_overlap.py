@@ -212,7 +212,8 @@ def test_malformed_line_names_file_and_line_or_is_skipped_and_counted(tmp_path):
         run(tmp_path, items, [corpus])
     result = run(tmp_path, items, [corpus], name="skip", skip_bad_lines=True)
     assert result.summary["corpus"]["skipped_lines"] == 2
-    assert result.summary["corpus"]["skipped_by_file"][str(corpus.resolve())]["first_lines"] == [2, 4]
+    skipped = result.summary["corpus"]["skipped_by_file"][str(corpus.resolve())]
+    assert skipped == {"count": 2, "first_lines": [2, 4]}
     assert result.rows["overlap"].iloc[0] == 1.0 and result.summary["corpus"]["records"] == 2
 
 
@@ -222,7 +223,8 @@ def test_missing_column_and_other_bad_input(tmp_path):
 
     items = items_file(tmp_path, [ITEM])
     corpus = write_jsonl(tmp_path / "c.jsonl", [{"content": ITEM}])
-    with pytest.raises(InputError, match=r'line 1: field "text" is missing \(columns seen: "content"\)'):
+    with pytest.raises(InputError,
+                       match=r'line 1: field "text" is missing \(columns seen: "content"\)'):
         run(tmp_path, items, [corpus])
     assert run(tmp_path, items, [corpus], name="ok",
                corpus_text_column="content").rows["overlap"].iloc[0] == 1.0
@@ -337,3 +339,12 @@ def test_planted_exact_and_edited_copies_no_misses_no_false_hits(tmp_path):
     assert dirty == set(planted)
     assert (rows.loc[[f"q{i}" for i in range(10)], "overlap"] == 1.0).all()
     assert (rows.loc[[f"q{i}" for i in range(10, 20)], "overlap"] < 1.0).all()
+
+
+def test_clean_run_with_a_wordless_last_item_renders(tmp_path):
+    items = items_file(tmp_path, [ITEM, "?! --"])
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"text": "nothing in common at all"}])
+    result = run(tmp_path, items, [corpus])
+    assert result.summary["dirty_rate"] == 0.0 and result.summary["items_without_tokens"] == 1
+    assert result.rows["n_grams"].tolist() == [3, 0]
+    assert "0 dirty" in (tmp_path / "run" / "report.html").read_text()

@@ -156,12 +156,12 @@ def item_rows(items: Sequence[Sample], index, shards: list[dict[str, Any]],
     matched = np.zeros(index.n_grams, dtype=bool)
     for shard in shards:
         matched[np.asarray(shard["matched"], dtype=np.int64)] = True
-    per_item = np.add.reduceat(matched.astype(np.int64), index.gram_start[:-1]) \
-        if index.n_grams else np.zeros(len(items), dtype=np.int64)
+    found_before = np.concatenate([[0], np.cumsum(matched, dtype=np.int64)])
+    per_item = np.diff(found_before[index.gram_start])          # found grams per item
     rows = []
     for i, item in enumerate(items):
         total = index.grams_of(i)
-        found = int(per_item[i]) if total else 0
+        found = int(per_item[i])
         spans, n_spans = [], 0
         for shard in shards:
             n_spans += int(shard["n_spans"].get(item.id, 0))

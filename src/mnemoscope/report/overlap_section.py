@@ -35,10 +35,12 @@ class OverlapSection:
         s = ctx.summary
         config = s.get("config", {})
         corpus = s.get("corpus", {})
-        tokens = (config.get("tokenization") or {}).get("kind", "words")
+        tokenization = config.get("tokenization") or {}
+        tokens = tokenization.get("kind", "words")
+        normalization = tokenization.get("normalization", "")
         parts = ["<h2>Contamination: n-gram overlap with a training corpus</h2>",
                  f"<p class='note'>Each item's {escape(str(config.get('n')))}-grams of "
-                 f"{escape(str(tokens))} ({escape(str((config.get('tokenization') or {}).get('normalization', '')))}) "
+                 f"{escape(str(tokens))} ({escape(str(normalization))}) "
                  "are looked up in the corpus. Overlap = share of the item's n-grams found; "
                  f"dirty when at least one gram matches and overlap ≥ "
                  f"{escape(str(config.get('threshold')))}.</p>",
