@@ -348,3 +348,22 @@ def test_clean_run_with_a_wordless_last_item_renders(tmp_path):
     assert result.summary["dirty_rate"] == 0.0 and result.summary["items_without_tokens"] == 1
     assert result.rows["n_grams"].tolist() == [3, 0]
     assert "0 dirty" in (tmp_path / "run" / "report.html").read_text()
+
+
+def test_batch_size_does_not_change_the_shard_result(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mnemoscope.contamination.overlap_scan import ScanConfig, scan_shard
+
+    index = build_index(["a", "b"], [ITEM, OTHER], 13, WordTokens())
+    records = ["x", f"y {ITEM} {OTHER}", "z " + ITEM[:30], f"{OTHER} w {ITEM}"]
+    write_jsonl(tmp_path / "c.jsonl", [{"text": r} for r in records])
+    pq.write_table(pa.table({"text": records}), tmp_path / "c.parquet")
+    for name in ("c.jsonl", "c.parquet"):
+        path = str(tmp_path / name)
+        whole = scan_shard(index, path, ScanConfig())
+        one_by_one = scan_shard(index, path, ScanConfig(batch_chars=1))   # a record per batch
+        assert whole == one_by_one
+        assert whole["n_spans"] == {"a": 2, "b": 2}
+        assert [s[0] for s in whole["spans"]["a"]] == [1, 3]             # records, in order
