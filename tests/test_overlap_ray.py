@@ -101,7 +101,8 @@ def test_killed_worker_and_killed_driver_resume_to_the_same_rows(tmp_path, monke
     first = sorted(calls.iterdir())[0].name
     victim_file, victim = first.split(".")[0], int(first.split(".")[2])  # a worker mid-task
     os.kill(victim, signal.SIGKILL)
-    retried = lambda: sum(p.name.startswith(victim_file + ".") for p in calls.iterdir()) >= 2  # noqa: E731
+    retried = lambda: sum(p.name.startswith(victim_file + ".")                 # noqa: E731
+                          for p in calls.iterdir()) >= 2
     wait_for(lambda: retried() and len(shards()) >= 3)                     # Ray retried it
     os.killpg(run.pid, signal.SIGKILL)                                     # now the driver
     run.communicate(timeout=60)
