@@ -367,3 +367,20 @@ def test_batch_size_does_not_change_the_shard_result(tmp_path):
         assert whole == one_by_one
         assert whole["n_spans"] == {"a": 2, "b": 2}
         assert [s[0] for s in whole["spans"]["a"]] == [1, 3]             # records, in order
+
+
+def test_hash_collision_in_the_index_draws_new_tables(monkeypatch):
+    from mnemoscope.contamination import ngram_index
+
+    real, seeds = ngram_index._random_tables, []
+
+    def colliding_first(size, n, seed):
+        seeds.append(seed)
+        values, multipliers = real(size, n, seed)
+        return (values * 0 if len(seeds) == 1 else values), multipliers   # all hashes 0
+
+    monkeypatch.setattr(ngram_index, "_random_tables", colliding_first)
+    index = build_index(["a", "b"], [ITEM, OTHER], 13, WordTokens())
+    assert len(seeds) == 2 and len(index.by_length[13].hashes) == 5     # 3 + 2 distinct grams
+    hits = index.find(index.by_length[13].grams[0], np.full(13, 13))
+    assert len(hits.item_grams) == 1

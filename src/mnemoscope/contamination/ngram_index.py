@@ -117,22 +117,21 @@ def _item_grams(item_tokens: np.ndarray, n: int):
 
 def _length_index(ids: np.ndarray, starts: np.ndarray, numbers: np.ndarray, length: int,
                   values: np.ndarray, multipliers: np.ndarray) -> LengthIndex | None:
+    """Grams deduplicated by hash (sorting G uint64 keys is far cheaper than sorting G
+    rows); grams that share a hash must then be equal, else it is a collision: reseed."""
     windows = ids[starts[:, None] + np.arange(length)]                  # (G, L)
-    grams, owner_of = np.unique(windows, axis=0, return_inverse=True)
-    owner_of = owner_of.reshape(-1)
-    hashes = window_hashes(values[grams.reshape(-1)], np.arange(len(grams)) * length,
-                           length, multipliers)
-    order = np.argsort(hashes, kind="stable")
-    hashes, grams = hashes[order], grams[order]
-    if len(hashes) > 1 and np.any(hashes[1:] == hashes[:-1]):
-        return None                                                    # collision: reseed
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    owner_rank = rank[owner_of]
-    by_owner = np.argsort(owner_rank, kind="stable")
-    owner_start = np.searchsorted(owner_rank[by_owner], np.arange(len(grams) + 1))
+    gram_hashes = window_hashes(values[ids], starts, length, multipliers)
+    order = np.argsort(gram_hashes, kind="stable")
+    sorted_hashes, sorted_windows = gram_hashes[order], windows[order]
+    same = sorted_hashes[1:] == sorted_hashes[:-1]
+    if np.any(same) and not np.array_equal(sorted_windows[1:][same], sorted_windows[:-1][same]):
+        return None
+    first = np.concatenate([[True], ~same])
+    hashes, grams = sorted_hashes[first], sorted_windows[first]
+    owner_rank = np.cumsum(first) - 1                     # unique gram of each sorted gram
+    owner_start = np.searchsorted(owner_rank, np.arange(len(hashes) + 1))
     return LengthIndex(length, hashes, grams.astype(np.int32), owner_start.astype(np.int64),
-                       numbers[by_owner].astype(np.int64))
+                       numbers[order].astype(np.int64))
 
 
 def build_index(item_ids: Sequence[str], texts: Sequence[str], n: int,
