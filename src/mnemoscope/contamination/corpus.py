@@ -227,7 +227,8 @@ def _parquet(path: Path, column: str, batch_chars: int, stats: ReadStats) -> Ite
         raise InputError(f'{path}: column "{column}" is missing (columns seen: {seen}). '
                          "Pass --corpus-text-column NAME.")
     kind = parquet.schema_arrow.field(column).type
-    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+    is_view = getattr(pa.types, "is_string_view", lambda _: False)
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or is_view(kind)):
         raise InputError(f'{path}: column "{column}" holds {kind}, not strings. Pass '
                          "--corpus-text-column NAME for the text column.")
     rows = max(1, min(65536, batch_chars // 1024))
