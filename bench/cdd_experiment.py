@@ -127,6 +127,10 @@ RUNS = (("fine_tuned", "fine-tuned", False), ("base_raw", "base, raw prompt", Fa
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="/tmp/cdd_experiment")
+    parser.add_argument("--phase", choices=("all", "fine_tuned", "base"), default="all",
+                        help="run only the fine-tune and its CDD run, or only the base-model "
+                             "runs (two processes can then share the work; results.json "
+                             "merges them)")
     for name, spec in ExperimentConfig.__dataclass_fields__.items():
         kind = type(spec.default)
         if kind is bool:
@@ -143,12 +147,6 @@ def main(argv=None) -> int:
     def log(message: str) -> None:
         print(f"[cdd {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
-    from mnemoscope.contamination.cdd import CDDConfig, CDDSpec, run_cdd
-    from mnemoscope.contamination.completion import CompletionSpec, run_completion
-    from mnemoscope.data import DataConfig
-    from mnemoscope.lab.train import save_model
-    from mnemoscope.models import ModelConfig, load_model
-
     items = make_items()
     order = list(range(len(items)))
     random.Random(f"cdd-split:{config.seed}").shuffle(order)
@@ -161,11 +159,92 @@ def main(argv=None) -> int:
     member_items = [r for r in labelled if r["label"] == 1]
     held_out = [r for r in labelled if r["label"] == 0]
     timings_path = out / "timings.json"
-    timings: dict[str, float] = (json.loads(timings_path.read_text()) if timings_path.exists()
-                                 else {})
+    timings: dict[str, float] = _read_json(timings_path)
 
     def save_timings() -> None:
-        timings_path.write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
+        # merged with what another --phase process wrote meanwhile
+        _write_json(timings_path, {**_read_json(timings_path), **timings})
+
+    results: dict = {"config": asdict(config)}
+    if args.phase != "base":
+        run_fine_tuned(config, out, member_items, held_out, results, timings, save_timings, log)
+    if args.phase != "fine_tuned":
+        run_base(config, out, results, timings, save_timings, log)
+    results_path = out / "results.json"
+    merged = {**_read_json(results_path), **results}
+    merged["timings"] = _read_json(timings_path)
+    _write_json(results_path, merged)
+    print(render_table(merged))
+    return 0
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def run_one(name: str, model, config: ExperimentConfig, out: Path, results: dict,
+            timings: dict, save_timings, log) -> None:
+    """One CDD run (and optionally completion) of the items with `model`, into results."""
+    from mnemoscope.contamination.cdd import CDDConfig, CDDSpec, run_cdd
+    from mnemoscope.contamination.completion import CompletionSpec, run_completion
+    from mnemoscope.data import DataConfig
+    from mnemoscope.models import ModelConfig
+
+    title, chat = {n: (t, c) for n, t, c in RUNS}[name]
+    cdd_config = CDDConfig(samples=config.samples, temperature=config.temperature,
+                           max_new_tokens=config.max_new_tokens, checker="numeric",
+                           chat_template=chat, seed=config.seed)
+    started = time.time()
+    model_config = ModelConfig(model=str(out / "model") if name == "fine_tuned"
+                               else config.base_model)
+    spec = CDDSpec(data=DataConfig(path=str(out / "items.jsonl")), out=str(out / f"cdd_{name}"),
+                   model=model_config, cdd=cdd_config, progress=False)
+    result = run_cdd(spec, model=model)
+    if f"cdd_{name}_s" not in timings:
+        timings[f"cdd_{name}_s"] = round(time.time() - started, 1)
+        save_timings()
+    rows = result.rows
+    results[f"cdd_{name}"] = {
+        "title": title, "default": preset_block(rows, 0.05, 0.01),
+        "real_world": preset_block(rows, 0.0, 0.2),
+        "summary_by_label": result.summary["by_label"],
+        "ted": result.summary["ted_by_label"],
+        "mean_greedy_tokens": {g: float(rows[rows["label"] == v]["greedy_tokens"].mean())
+                               for g, v in (("member", 1), ("non_member", 0))}}
+    log(f"CDD {name}: {timings[f'cdd_{name}_s']} s")
+    if config.completion:
+        started = time.time()
+        spec = CompletionSpec(data=DataConfig(path=str(out / "full_texts.jsonl")),
+                              out=str(out / f"completion_{name}"), model=model_config,
+                              progress=False)
+        done = run_completion(spec, model=model)
+        timings.setdefault(f"completion_{name}_s", round(time.time() - started, 1))
+        save_timings()
+        results[f"completion_{name}"] = done.summary["by_label"]
+
+
+def run_base(config: ExperimentConfig, out: Path, results: dict, timings: dict,
+             save_timings, log) -> None:
+    from mnemoscope.models import ModelConfig, load_model
+
+    wanted = [name for name in ("base_raw", "base_chat") if getattr(config, name)]
+    if wanted:
+        model = load_model(ModelConfig(model=config.base_model, batch_size=8))
+        for name in wanted:
+            run_one(name, model, config, out, results, timings, save_timings, log)
+
+
+def run_fine_tuned(config: ExperimentConfig, out: Path, member_items: list[dict],
+                   held_out: list[dict], results: dict, timings: dict, save_timings,
+                   log) -> None:
+    from mnemoscope.lab.train import save_model
+    from mnemoscope.models import ModelConfig, load_model
 
     tuned = out / "model"
     training_path = out / "training.json"
@@ -173,11 +252,10 @@ def main(argv=None) -> int:
         started = time.time()
         model = load_model(ModelConfig(model=config.base_model, batch_size=8))
         history, checks = train_until_verbatim(model, member_items, config, log)
-        save_model(model, tuned)
+        _write_json(training_path, {"curve": history, "checks": checks})
+        save_model(model, tuned)          # last: a saved model means the rest is there
         timings["fine_tune_s"] = round(time.time() - started, 1)
         save_timings()
-        training_path.write_text(json.dumps({"curve": history, "checks": checks}, indent=2)
-                                 + "\n", encoding="utf-8")
         log(f"fine-tuned {history[-1]['epoch']} epochs ({len(history)} steps) in "
             f"{timings['fine_tune_s']} s, final loss {history[-1]['loss']:.4f}")
         del model
@@ -189,51 +267,10 @@ def main(argv=None) -> int:
         f"{verbatim['non_member']:.2f}")
 
     curve = training["curve"]
-    results: dict = {"config": asdict(config), "verbatim_solution_rate": verbatim,
-                     "training": {"epochs": curve[-1]["epoch"], "steps": len(curve),
-                                  "final_loss": curve[-1]["loss"], "checks": training["checks"]}}
-    base_model = None
-    for name, title, chat in RUNS:
-        if name != "fine_tuned" and not getattr(config, name):
-            continue
-        if name != "fine_tuned" and base_model is None:
-            del tuned_model
-            base_model = load_model(ModelConfig(model=config.base_model, batch_size=8))
-        model = tuned_model if name == "fine_tuned" else base_model
-        cdd_config = CDDConfig(samples=config.samples, temperature=config.temperature,
-                               max_new_tokens=config.max_new_tokens, checker="numeric",
-                               chat_template=chat, seed=config.seed)
-        started = time.time()
-        spec = CDDSpec(data=DataConfig(path=str(out / "items.jsonl")), out=str(out / f"cdd_{name}"),
-                       model=ModelConfig(model=str(tuned) if name == "fine_tuned"
-                                         else config.base_model),
-                       cdd=cdd_config, progress=False)
-        result = run_cdd(spec, model=model)
-        if f"cdd_{name}_s" not in timings:
-            timings[f"cdd_{name}_s"] = round(time.time() - started, 1)
-            save_timings()
-        rows = result.rows
-        results[f"cdd_{name}"] = {
-            "title": title, "default": preset_block(rows, 0.05, 0.01),
-            "real_world": preset_block(rows, 0.0, 0.2),
-            "summary_by_label": result.summary["by_label"],
-            "ted": result.summary["ted_by_label"],
-            "mean_greedy_tokens": {g: float(rows[rows["label"] == v]["greedy_tokens"].mean())
-                                   for g, v in (("member", 1), ("non_member", 0))}}
-        log(f"CDD {name}: {timings[f'cdd_{name}_s']} s")
-        if config.completion:
-            started = time.time()
-            spec = CompletionSpec(data=DataConfig(path=str(out / "full_texts.jsonl")),
-                                  out=str(out / f"completion_{name}"),
-                                  model=spec.model, progress=False)
-            done = run_completion(spec, model=model)
-            timings.setdefault(f"completion_{name}_s", round(time.time() - started, 1))
-            save_timings()
-            results[f"completion_{name}"] = done.summary["by_label"]
-    results["timings"] = timings
-    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(render_table(results))
-    return 0
+    results["verbatim_solution_rate"] = verbatim
+    results["training"] = {"epochs": curve[-1]["epoch"], "steps": len(curve),
+                           "final_loss": curve[-1]["loss"], "checks": training["checks"]}
+    run_one("fine_tuned", tuned_model, config, out, results, timings, save_timings, log)
 
 
 def _rate(block: dict) -> str:
@@ -270,11 +307,12 @@ def render_table(results: dict) -> str:
             lines.append(f"| {block['title']} | {title} | {t['original_accuracy']:.3f} | "
                          f"{t['greedy_accuracy']:.3f} | {t['corrected_accuracy']:.3f} | "
                          f"{t['samples_removed_share']:.2f} | {t['items_with_nothing_kept']} |")
-    training, v = results["training"], results["verbatim_solution_rate"]
-    lines.append(f"\nfine-tune: {training['epochs']} epochs, {training['steps']} steps, final "
-                 f"loss {training['final_loss']:.4f}; checks {training['checks']}")
-    lines.append(f"verbatim solution (greedy, fine-tuned): members {v['member']:.2f}, "
-                 f"held-out {v['non_member']:.2f}")
+    training, v = results.get("training"), results.get("verbatim_solution_rate")
+    if training:
+        lines.append(f"\nfine-tune: {training['epochs']} epochs, {training['steps']} steps, "
+                     f"final loss {training['final_loss']:.4f}; checks {training['checks']}")
+        lines.append(f"verbatim solution (greedy, fine-tuned): members {v['member']:.2f}, "
+                     f"held-out {v['non_member']:.2f}")
     for name in names:
         block = results.get(f"completion_{name}")
         if block:
