@@ -15,9 +15,11 @@ Steps (all seeded; --seed changes the split, the fine-tune order and the samples
    reproduces every member's solution verbatim (checked once the epoch's mean loss is
    below --check-below-loss; --max-epochs caps it). The verbatim rate of members and
    held-out items is measured again on the saved model.
-3. `mnemoscope contamination cdd` (through run_cdd) on all 40 items, labelled 1 = member,
-   0 = held-out: fine-tuned model with raw prompts (as it was trained), base model with raw
-   prompts, base model with --chat-template. The default preset (alpha 0.05, xi 0.01) is
+3. `mnemoscope contamination cdd` (through run_cdd), items labelled 1 = member,
+   0 = held-out: the fine-tuned model with raw prompts (as it was trained) on all 40; the
+   base model, a control that saw none of them, on a label-balanced subset of
+   --base-items (20: the first 10 members and 10 held-out items) with raw prompts and
+   with --chat-template. The default preset (alpha 0.05, xi 0.01) is
    the runs'; the real-world preset (alpha 0, xi 0.2) is recomputed from the stored
    distances; nothing is tuned on the items. Flag rates come with Clopper-Pearson 95% CIs,
    separation as the AUROC of peakedness, TED accuracies from the same runs (numeric
