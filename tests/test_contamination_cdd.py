@@ -88,6 +88,12 @@ def test_answer_checkers(tmp_path, monkeypatch):
     assert numeric_checker("it is 0.75", "3/4") == 1.0
     assert numeric_checker("no idea", "3") == 0.0
     assert numeric_checker("8 * 9 = 72 km, which is the answer.", "72") == 1.0
+    # thousands separators: 7 * 24 * 60 = 10,080 minutes
+    assert numeric_checker("The answer is 10,080 minutes.", "10080") == 1.0
+    assert numeric_checker("In all, 1,080 beats", "1080") == 1.0
+    assert numeric_checker("The answer is 1,234,567.", "1,234,567") == 1.0
+    assert numeric_checker("The answer is 10,08.", "1008") == 0.0      # not a separator
+    assert numeric_checker("pick 1,2,3; the answer is 3", "3") == 1.0
     (tmp_path / "mychecker.py").write_text(
         "def check(output, answer):\n    return answer in output\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))

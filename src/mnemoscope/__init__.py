@@ -10,7 +10,8 @@ __version__ = "0.1.0"
 from .types import Capabilities, InputError, MnemoscopeError, Sample, TokenScores  # noqa: E402
 
 __all__ = ["Capabilities", "InputError", "MnemoscopeError", "Sample", "TokenScores",
-           "__version__", "cdd", "knowledge_cutoff", "load_model", "partial_completion", "score"]
+           "__version__", "cdd", "knowledge_cutoff", "load_model", "ngram_overlap",
+           "partial_completion", "score"]
 
 
 def score(*args, **kwargs):
@@ -46,3 +47,10 @@ def knowledge_cutoff(*args, **kwargs):
     from .contamination.cutoff import knowledge_cutoff as _cutoff
 
     return _cutoff(*args, **kwargs)
+
+
+def ngram_overlap(*args, **kwargs):
+    """See mnemoscope.contamination.overlap.ngram_overlap: n-gram overlap with a corpus."""
+    from .contamination.overlap import ngram_overlap as _overlap
+
+    return _overlap(*args, **kwargs)

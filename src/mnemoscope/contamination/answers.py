@@ -43,11 +43,21 @@ def exact_checker(output: str, answer: str) -> float:
     return float(normalise(answer_part(output)) == normalise(str(answer)))
 
 
+# "10,080" is ten thousand and eighty: a comma between a digit and a group of exactly three
+# digits is a thousands separator (a list such as "1,2,3" is left alone)
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def drop_thousands_separators(text: str) -> str:
+    return _THOUSANDS.sub("", text)
+
+
 def numeric_checker(output: str, answer: str) -> float:
     from ..benchmarks.arith_parse import ParseError, final_answer, parse_number
 
+    output, answer = drop_thousands_separators(output), drop_thousands_separators(str(answer))
     try:
-        gold = parse_number(str(answer))
+        gold = parse_number(answer)
     except ParseError:
         raise InputError(f"answer {answer!r} is not a number; use --checker exact, or a "
                          "module:function checker") from None
@@ -107,7 +117,7 @@ def check_answers(name: str, answers: dict[str, str]) -> None:
 
     for item_id, answer in answers.items():
         try:
-            parse_number(str(answer))
+            parse_number(drop_thousands_separators(str(answer)))
         except ParseError:
             raise InputError(f"item {item_id!r}: answer {answer!r} is not a number, so the "
                              "numeric checker cannot grade it. Use --checker exact, or a "

@@ -14,6 +14,7 @@ AUDIT_COMMANDS: tuple[str, ...] = (
     "mnemoscope.contamination.cdd",
     "mnemoscope.contamination.completion",
     "mnemoscope.contamination.cutoff",
+    "mnemoscope.contamination.overlap",
 )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from .config import TrainConfig
 
@@ -61,12 +61,19 @@ def _trainable(network, config: TrainConfig):
     return get_peft_model(network, lora)
 
 
-def fine_tune(model, texts: Sequence[str], config: TrainConfig, *,
-              progress: bool = True,
+def fine_tune(model, texts: Sequence[str], config: TrainConfig, *, progress: bool = True,
+              stop_after_epoch: Callable[[int, list], bool] | None = None,
               prompts: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Trains `model.model` in place on `texts` (already including canary copies); returns
     the training curve, one point per optimiser step. With LoRA the adapters are merged
-    into `model.model` before returning. `prompts`, one per text, turns this into
+    into `model.model` before returning.
+
+    `stop_after_epoch(epoch, curve)` (epoch 1-based, the curve so far), when given, is
+    called after every epoch but the last with the network in eval mode, so it may
+    generate with `model`; returning True ends training there (e.g. once the texts are
+    reproduced verbatim). The optimiser state carries over between epochs, unlike calling
+    fine_tune once per epoch. With LoRA the callback sees the unmerged adapters, which
+    `model.model` already routes through. `prompts`, one per text, turns this into
     completion-only training (see the module docstring)."""
     import torch
     from tqdm.auto import tqdm
@@ -116,6 +123,12 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *,
                               "loss": float(loss.detach()), "lr": scheduler.get_last_lr()[0]})
                 bar.update(1)
                 bar.set_postfix(loss=f"{curve[-1]['loss']:.3f}")
+            if stop_after_epoch is not None and epoch + 1 < config.epochs:
+                trainable.eval()
+                stop = stop_after_epoch(epoch + 1, curve)
+                trainable.train()
+                if stop:
+                    break
     finally:
         bar.close()
         if frozen is not None:
