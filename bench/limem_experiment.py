@@ -4,102 +4,212 @@ reorder, roles) perturbations of those same training puzzles.
 
     HF_HUB_OFFLINE=1 python bench/limem_experiment.py --out /tmp/limem_experiment
 
-Expected if the model memorized: LiMem clearly above 0 under leaf/statement perturbations
+Two training recipes, both supervised fine-tuning (mnemoscope.lab.train.fine_tune, AdamW,
+loss on the answer line only, plain prompts as evaluated; the bottom layers frozen and
+cached, lab/frozen.py, so that it fits a CPU budget):
+
+  plain      the training puzzles, each in its one wording (Xie et al. 2024's setup).
+  augmented  the training puzzles plus `variants` fresh wordings of each (kk_augment.py):
+             new names, a random presentation order, half of them other role words. The
+             pools are disjoint from the test perturbations' (no test prompt is a training
+             prompt; checked below), so the model is pushed to memorize the puzzle rather
+             than the string.
+
+Expected if the model memorized the puzzles: LiMem clearly above 0 under leaf/statement
 (it repeats the answer it learned, which is now wrong) and near 0 under perturbations that
-keep the solution. A minimal full fine-tuning loop lives here because mnemoscope.lab did not
-exist yet; swap it for the lab's trainer when it does. Loss is on the answer tokens only.
+keep the solution. A control set of fresh puzzles (none equal to a training puzzle, even
+with the people renumbered) says whether the model learned to solve K&K at all.
+Each stage is saved (models, resumable runs), so a re-run continues where it stopped.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from mnemoscope.benchmarks import generate, perturb, write_items
+from mnemoscope.benchmarks import generate, perturb, read_items, write_items
 from mnemoscope.benchmarks.harness import EvalSpec, run_eval
-from mnemoscope.benchmarks.limem import limem, limem_table
+from mnemoscope.benchmarks.kk import LANGUAGE_PERTURBATIONS, MATH_PERTURBATIONS, Puzzle
+from mnemoscope.benchmarks.kk_augment import AugmentConfig, logic_key, training_variants
+from mnemoscope.benchmarks.kk_text import parse_roles
+from mnemoscope.benchmarks.limem import limem, limem_score
 from mnemoscope.benchmarks.prompting import render_chat
 from mnemoscope.models import ModelConfig, load_model
 
-PERTURBATIONS = ("leaf", "statement", "names", "reorder", "roles")
+PERTURBATIONS = MATH_PERTURBATIONS + LANGUAGE_PERTURBATIONS
+RECIPES = ("plain", "augmented")
 
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    n_puzzles: int = 100
+    model: str = "smollm2-135m"    # the model fine-tuned (a name or a folder)
+    n_puzzles: int = 100           # training puzzles (all are trained on and graded)
     people: int = 2
     seed: int = 0
-    epochs: int = 12               # an upper bound; training stops early once memorized
-    stop_at: float = 0.95          # share of training answers reproduced token for token
+    n_perturbed_sources: int = 40  # the first N training puzzles get perturbed twins
+    n_fresh: int = 30              # unseen control puzzles
+    recipes: str = "plain,augmented"   # comma-separated
+    plain_epochs: int = 12
+    plain_frozen_layers: int = 18  # plain trains the top 12 layers ...
+    plain_learning_rate: float = 5e-4   # ... at this rate (see docs/benchmarks.md)
+    augmented_epochs: int = 3      # over originals + variants: 1 + variants views per epoch
+    variants: int = 3
+    other_roles: float = 0.5
     batch_size: int = 8
-    learning_rate: float = 2e-4    # high for full fine-tuning on purpose: we want memorization
-    budget_s: float = 600.0        # wall-clock cap on training
-    max_new_tokens: int = 32       # the answer line is about 21 tokens
+    # The bottom 24 of SmolLM2's 30 layers stay fixed and their output is cached
+    # (lab/frozen.py): a step costs about a seventh of a full one, which is what makes
+    # 1,200 training passes fit in a CPU budget. The top 6 layers are trained.
+    frozen_layers: int = 24
+    learning_rate: float = 7e-4    # high on purpose: we want memorization
+    max_new_tokens: int = 32       # the answer line is at most 27 tokens here
 
 
-def _training_batch(model, items, torch):
-    """Right-padded ids and labels: [start] prompt-as-evaluated answer <eos>, loss on answer."""
-    tokenizer = model.tokenizer
-    rows = []
-    for item in items:
-        prompt = render_chat(model, [{"role": "user", "content": item.prompt}], use_template=False)
-        prompt_ids = [model.start_token_id] + model.encode(prompt)
-        answer_ids = model.encode(item.meta["answer"]) + [tokenizer.eos_token_id]
-        rows.append((prompt_ids + answer_ids, len(prompt_ids)))
-    width = max(len(ids) for ids, _ in rows)
-    input_ids = torch.full((len(rows), width), tokenizer.pad_token_id, dtype=torch.long)
-    labels = torch.full((len(rows), width), -100, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for r, (ids, answer_from) in enumerate(rows):
-        input_ids[r, :len(ids)] = torch.tensor(ids)
-        labels[r, answer_from:len(ids)] = torch.tensor(ids[answer_from:])
-        mask[r, :len(ids)] = 1
-    return input_ids, mask, labels
+def structure_key(item) -> str:
+    return logic_key(Puzzle.from_item(item))
 
 
-def fine_tune(model, items, config: ExperimentConfig, log) -> list[dict]:
-    """Full fine-tuning with AdamW. Returns per-epoch loss and 'memorized' share, where an
-    item counts as memorized when every answer token is the argmax under teacher forcing
-    (exactly what greedy decoding would produce), measured on the batch before its update."""
-    import torch
+def make_items(config: ExperimentConfig, out: Path) -> dict[str, list]:
+    originals = generate("kk", config.n_puzzles, config.seed, level=config.people)
+    sources = originals[:config.n_perturbed_sources]
+    perturbed = [p for how in PERTURBATIONS for p in perturb(sources, how, config.seed)]
+    seen = {structure_key(i) for i in originals}
+    fresh = [i for i in generate("kk", 4 * config.n_fresh, config.seed + 1, level=config.people)
+             if structure_key(i) not in seen][:config.n_fresh]
+    sets = {"train": originals, "perturbed": perturbed, "fresh": fresh}
+    for name, items in sets.items():
+        with open(out / f"{name}.jsonl", "w", encoding="utf-8") as handle:
+            write_items(items, handle)
+    return sets
 
-    net = model.model
-    net.train()
-    optimizer = torch.optim.AdamW(net.parameters(), lr=config.learning_rate, weight_decay=0.0)
-    rng = random.Random(config.seed)
-    history, started = [], time.time()
-    for epoch in range(1, config.epochs + 1):
-        order = list(items)
-        rng.shuffle(order)
-        losses, memorized = [], 0
-        for start in range(0, len(order), config.batch_size):
-            input_ids, mask, labels = _training_batch(model, order[start:start + config.batch_size],
-                                                      torch)
-            out = net(input_ids=input_ids, attention_mask=mask, labels=labels)
-            with torch.no_grad():
-                predicted = out.logits[:, :-1].argmax(-1)
-                target = labels[:, 1:]
-                scored = target != -100
-                memorized += int(((predicted == target) | ~scored).all(-1).sum())
-            out.loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            losses.append(float(out.loss.detach()))
-        record = {"epoch": epoch, "loss": sum(losses) / len(losses),
-                  "memorized": memorized / len(order), "elapsed_s": round(time.time() - started)}
-        history.append(record)
-        log(f"epoch {epoch}: loss {record['loss']:.4f}, memorized {record['memorized']:.2f}, "
-            f"{record['elapsed_s']} s")
-        if record["memorized"] >= config.stop_at or time.time() - started > config.budget_s:
-            break
-    net.eval()
-    return history
+
+def training_items(recipe: str, originals, config: ExperimentConfig) -> list:
+    if recipe == "plain":
+        return list(originals)
+    augment = AugmentConfig(variants=config.variants, other_roles=config.other_roles)
+    return list(originals) + training_variants(originals, augment, config.seed)
+
+
+def check_no_leak(train, tests) -> None:
+    overlap = {i.prompt for i in train} & {i.prompt for i in tests}
+    if overlap:
+        raise RuntimeError(f"{len(overlap)} test prompts are also training prompts; "
+                           "the augmentation pools must stay disjoint from the test pools")
+
+
+def train_recipe(recipe: str, items, config: ExperimentConfig, directory: Path, log) -> dict:
+    from mnemoscope.lab.config import TrainConfig
+    from mnemoscope.lab.train import fine_tune, save_model
+
+    if (directory / "config.json").exists():
+        log(f"{recipe}: reusing the fine-tuned model in {directory}")
+        return json.loads((directory.parent / "training.json").read_text(encoding="utf-8"))
+    plain = recipe == "plain"
+    epochs = config.plain_epochs if plain else config.augmented_epochs
+    train = TrainConfig(method="full", epochs=epochs, batch_size=config.batch_size,
+                        learning_rate=config.plain_learning_rate if plain else config.learning_rate,
+                        frozen_layers=config.plain_frozen_layers if plain else config.frozen_layers,
+                        max_tokens=64, seed=config.seed)
+    model = load_model(ModelConfig(model=config.model))
+    prompts = [render_chat(model, [{"role": "user", "content": i.prompt}], use_template=False)
+               for i in items]
+    started = time.time()
+    curve = fine_tune(model, [i.meta["answer"] for i in items], train, progress=True,
+                      prompts=prompts)
+    record = {"recipe": recipe, "sequences": len(items), "epochs": epochs,
+              "frozen_layers": train.frozen_layers, "learning_rate": train.lr,
+              "steps": len(curve), "train_s": round(time.time() - started, 1),
+              "final_loss": sum(p["loss"] for p in curve[-10:]) / min(10, len(curve)),
+              "loss_by_epoch": [round(sum(p["loss"] for p in curve if p["epoch"] == e) /
+                                      sum(1 for p in curve if p["epoch"] == e), 4)
+                                for e in range(1, epochs + 1)]}
+    log(f"{recipe}: {record['steps']} steps on {len(items)} sequences in {record['train_s']} s, "
+        f"loss by epoch {record['loss_by_epoch']}")
+    save_model(model, directory)
+    (directory.parent / "training.json").write_text(json.dumps(record, indent=2) + "\n",
+                                                    encoding="utf-8")
+    return record
+
+
+def diagnostics(out: Path, run_dir: Path) -> dict[str, dict]:
+    """Per perturbation: how often the model gave the ORIGINAL's answer (math types; a
+    memorizer does this), and how often it used knight/knave words under `roles`."""
+    import pandas as pd
+
+    originals = {i.id: i for i in read_items(out / "train.jsonl")}
+    perturbed = {i.id: i for i in read_items(out / "perturbed.jsonl")}
+    seen = {structure_key(i) for i in originals.values()}
+    solved_rows = pd.read_parquet(run_dir.parent / "run_train" / "parts")
+    solved = dict(zip(solved_rows["id"], solved_rows["correct"].astype(bool)))
+    rows = pd.read_parquet(run_dir / "parts")
+    found: dict[str, dict] = {}
+    for how, group in rows.groupby("perturbation"):
+        old_answer = default_words = 0
+        novel = [(solved[perturbed[i].source_id], bool(c))
+                 for i, c in zip(group["id"], group["correct"])
+                 if structure_key(perturbed[i]) not in seen]
+        for item_id, output in zip(group["id"], group["output"]):
+            item = perturbed[item_id]
+            source = originals[item.source_id]
+            if how in MATH_PERTURBATIONS:
+                said = parse_roles(output, list(source.gold), source.meta["roles"])
+                old_answer += said == source.gold
+            if how == "roles":
+                default_words += bool(parse_roles(output, list(item.gold), ("knight", "knave")))
+        entry = {"accuracy_perturbed": float(group["correct"].mean())}
+        if how in MATH_PERTURBATIONS:
+            entry["gave_original_answer"] = old_answer / len(group)
+            # twins whose logic is no training puzzle's (a memorizer can't get them for free)
+            acc, cr, score = limem_score([b for b, _ in novel], [a for _, a in novel])
+            entry["novel_twins"] = {"n_pairs": len(novel), "accuracy": acc, "consistency": cr,
+                                    "limem": score}
+        if how == "roles":
+            entry["used_knight_knave"] = default_words / len(group)
+        found[str(how)] = entry
+    return found
+
+
+def evaluate(recipe: str, directory: Path, out: Path, config: ExperimentConfig, log) -> dict:
+    model = load_model(ModelConfig(model=str(directory / "model"), batch_size=16))
+    summaries, started = {}, time.time()
+    for name in ("train", "perturbed", "fresh"):
+        spec = EvalSpec(items=str(out / f"{name}.jsonl"), out=str(directory / f"run_{name}"),
+                        model=ModelConfig(model=str(directory / "model"), batch_size=16),
+                        max_new_tokens=config.max_new_tokens, chat_template=False,
+                        progress=False, report=False)
+        summaries[name] = run_eval(spec, model=model).summary
+        log(f"{recipe}: {name} accuracy {summaries[name]['accuracy']:.3f} "
+            f"({round(time.time() - started)} s so far)")
+    results = sorted(limem(directory / "run_train", directory / "run_perturbed"),
+                     key=lambda r: PERTURBATIONS.index(r.perturbation))
+    extra = diagnostics(out, directory / "run_perturbed")
+    return {"eval_s": round(time.time() - started, 1),
+            "train_accuracy": summaries["train"]["accuracy"],
+            "fresh_accuracy": summaries["fresh"]["accuracy"],
+            "limem": [{**r.as_dict(), **extra.get(r.perturbation, {})} for r in results]}
+
+
+def table(recipe: str, result: dict) -> str:
+    lines = [f"### {recipe}: training accuracy {result['train_accuracy']:.2f}, fresh puzzles "
+             f"{result['fresh_accuracy']:.2f}",
+             "| perturbation | pairs | Acc (original) | Acc (perturbed) | CR | LiMem | note |",
+             "|---|---|---|---|---|---|---|"]
+    for r in result["limem"]:
+        note = ""
+        if "gave_original_answer" in r:
+            novel = r["novel_twins"]
+            note = (f"original's answer {r['gave_original_answer']:.2f}; twins unlike any "
+                    f"training puzzle: {novel['n_pairs']} pairs, CR {novel['consistency']:.3f}, "
+                    f"LiMem {novel['limem']:.3f}")
+        if "used_knight_knave" in r:
+            note = f"answered knight/knave {r['used_knight_knave']:.2f}"
+        lines.append(f"| {r['perturbation']} | {r['n_pairs']} | {r['accuracy']:.3f} | "
+                     f"{r['accuracy_perturbed']:.3f} | {r['consistency']:.3f} | "
+                     f"**{r['limem']:.3f}** | {note} |")
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
@@ -109,44 +219,39 @@ def main(argv=None) -> int:
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(field.default),
                             default=field.default)
     args = parser.parse_args(argv)
-    config = ExperimentConfig(**{k: getattr(args, k) for k in ExperimentConfig.__dataclass_fields__})
+    fields = ExperimentConfig.__dataclass_fields__
+    config = ExperimentConfig(**{k: getattr(args, k) for k in fields})
+    recipes = [r for r in config.recipes.split(",") if r]
+    unknown = set(recipes) - set(RECIPES)
+    if unknown:
+        parser.error(f"unknown recipe(s) {', '.join(sorted(unknown))}; use {', '.join(RECIPES)}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
     def log(message: str) -> None:
-        print(f"[limem] {message}", file=sys.stderr, flush=True)
+        print(f"[limem {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
-    import torch
-
-    torch.manual_seed(config.seed)
-    originals = generate("kk", config.n_puzzles, config.seed, level=config.people)
-    perturbed = [p for how in PERTURBATIONS for p in perturb(originals, how, config.seed)]
-    for name, items in (("train.jsonl", originals), ("perturbed.jsonl", perturbed)):
-        with open(out / name, "w", encoding="utf-8") as handle:
-            write_items(items, handle)
-
-    model = load_model(ModelConfig(model="smollm2-135m", batch_size=16))
-    history = fine_tune(model, originals, config, log)
-    tuned = out / "model"
-    model.model.save_pretrained(tuned, safe_serialization=True)
-    model.tokenizer.save_pretrained(tuned)
-
-    tuned_model = load_model(ModelConfig(model=str(tuned), batch_size=16))
-    runs = {}
-    for name in ("train", "perturbed"):
-        spec = EvalSpec(items=str(out / f"{name}.jsonl"), out=str(out / f"run_{name}"),
-                        max_new_tokens=config.max_new_tokens, chat_template=False,
-                        progress=False, report=False)
-        runs[name] = run_eval(spec, model=tuned_model).summary
-    results = limem(out / "run_train", out / "run_perturbed")
-    table = limem_table(results)
-    print(f"training accuracy (greedy, graded): {runs['train']['accuracy']:.3f} "
-          f"on {config.n_puzzles} {config.people}-person puzzles")
-    print(table)
-    report = {"config": asdict(config), "training": history,
-              "train_accuracy": runs["train"]["accuracy"],
-              "limem": [r.as_dict() for r in results]}
-    (out / "results.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    sets = make_items(config, out)
+    seen = {structure_key(i) for i in sets["train"]}
+    collide = {how: sum(structure_key(p) in seen for p in sets["perturbed"]
+                        if p.perturbation == how) for how in MATH_PERTURBATIONS}
+    log(f"{len(sets['train'])} training puzzles, {len(sets['perturbed'])} perturbed, "
+        f"{len(sets['fresh'])} fresh; math twins equal to some training puzzle: {collide}")
+    report = {"config": asdict(config), "math_twins_equal_to_a_training_puzzle": collide,
+              "recipes": {}}
+    results_path = out / "results.json"
+    if results_path.exists():
+        report["recipes"] = json.loads(results_path.read_text(encoding="utf-8"))["recipes"]
+    for recipe in recipes:
+        items = training_items(recipe, sets["train"], config)
+        check_no_leak(items, sets["perturbed"] + sets["fresh"])
+        directory = out / recipe
+        directory.mkdir(exist_ok=True)
+        training = train_recipe(recipe, items, config, directory / "model", log)
+        result = {"training": training, **evaluate(recipe, directory, out, config, log)}
+        report["recipes"][recipe] = result
+        results_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(table(recipe, result), flush=True)
     return 0
 
 

@@ -164,3 +164,53 @@ def test_bad_requests_say_what_is_allowed():
         KK.generate(1, 0, level=9)
     with pytest.raises(ValueError, match="known: leaf, statement"):
         KK.perturb(KK.generate(1, 0, level=2)[0], "shuffle", 0)
+
+
+# --- the checker under language perturbations: a wrong verdict here would inflate LiMem ---
+
+def test_checker_accepts_a_reordered_puzzle_answered_in_any_order():
+    # reorder changes the order in which people (and the gold line) are listed; the
+    # checker keys on names, so the answer in the ORIGINAL order is just as correct
+    for seed in range(20):
+        (item,) = KK.generate(1, seed, level=3)
+        new = KK.perturb(item, "reorder", seed)
+        assert new.meta["order"] != item.meta["order"] and new.gold == item.gold
+        assert KK.grade(new, new.meta["answer"]).correct
+        assert KK.grade(new, item.meta["answer"]).correct
+
+
+def test_checker_accepts_every_alternative_role_pair_and_only_its_words():
+    from mnemoscope.benchmarks.kk_text import ALTERNATIVE_ROLES, answer_text
+
+    (item,) = KK.generate(1, 4, level=3)
+    puzzle = Puzzle.from_item(item)
+    for roles in ALTERNATIVE_ROLES:
+        new = puzzle.__class__(**{**puzzle.__dict__, "roles": roles}).to_item("x")
+        assert new.meta["answer"] == answer_text(puzzle.names, puzzle.solution(), roles,
+                                                 puzzle.shown_order)
+        assert roles[0] in new.meta["answer"] or roles[1] in new.meta["answer"]
+        assert KK.grade(new, new.meta["answer"]).correct
+        assert KK.grade(new, new.meta["answer"].replace(" an ", " a ")).correct  # article
+        assert not KK.grade(new, item.meta["answer"]).correct   # knight/knave words
+
+
+def test_checker_reads_every_uncommon_name():
+    from mnemoscope.benchmarks.kk_text import UNCOMMON_NAMES
+
+    for seed in range(12):
+        (item,) = KK.generate(1, seed, level=8)
+        new = KK.perturb(item, "names", seed)
+        assert set(new.gold) <= set(UNCOMMON_NAMES)
+        assert KK.grade(new, new.meta["answer"]).correct
+        grade = KK.grade(new, "Reasoning...\n" + new.meta["answer"])
+        assert grade.correct and grade.parsed.count("=") == 8
+
+
+def test_names_never_contain_one_another():
+    # "Ann" inside "Annabel" would let one name's role be read for another
+    from mnemoscope.benchmarks.kk_augment import TRAINING_NAMES
+    from mnemoscope.benchmarks.kk_text import COMMON_NAMES, UNCOMMON_NAMES
+
+    names = COMMON_NAMES + UNCOMMON_NAMES + TRAINING_NAMES
+    assert len(set(names)) == len(names)
+    assert not [(a, b) for a in names for b in names if a != b and a.lower() in b.lower()]

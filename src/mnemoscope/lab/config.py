@@ -27,12 +27,18 @@ class TrainConfig:
     max_tokens: int = 256             # training sequences are cut to this many text tokens
     warmup_fraction: float = 0.1      # linear warm-up, then a constant rate
     seed: int = 0
+    # full only: keep the embeddings and the bottom N decoder layers fixed and cache their
+    # output once per text, so each step runs only the layers above (lab/frozen.py)
+    frozen_layers: int = 0
 
     def __post_init__(self) -> None:
         if self.method not in DEFAULT_LR:
             raise InputError(f"training method {self.method!r} is unknown; use full or lora")
         if self.epochs < 1 or self.batch_size < 1 or self.lora_rank < 1 or self.max_tokens < 2:
             raise InputError("epochs, batch size and LoRA rank must be >= 1, max_tokens >= 2")
+        if self.frozen_layers < 0 or (self.frozen_layers and self.method != "full"):
+            raise InputError(f"frozen_layers={self.frozen_layers}: use 0, or N > 0 with "
+                             "method full (LoRA already trains only small adapters)")
 
     @property
     def lr(self) -> float:

@@ -3,8 +3,12 @@
 Each training sequence is laid out as the backend scores it: the start token, the text's
 tokens (no special tokens), then EOS, so the fine-tune sharpens exactly the
 log-probabilities the signals read. The loss is the mean next-token NLL over the text
-tokens and EOS; padding is masked out. A LoRA fine-tune is merged into the base weights
-before saving, so the saved folder is a plain model that load_model() reads.
+tokens and EOS; padding is masked out. With `prompts` (supervised fine-tuning on
+prompt -> completion pairs, as the benchmarks' memorization experiment does) each text is
+the completion: the prompt's tokens sit between the start token and the text, as a
+generation call would see them, and are left out of the loss. A LoRA fine-tune is merged
+into the base weights before saving, so the saved folder is a plain model that
+load_model() reads.
 """
 
 from __future__ import annotations
@@ -17,21 +21,32 @@ from typing import Any, Callable, Sequence
 from .config import TrainConfig
 
 
-def _sequences(model, texts: Sequence[str], max_tokens: int) -> list[list[int]]:
+def _sequences(model, texts: Sequence[str], max_tokens: int,
+               prompts: Sequence[str] | None = None) -> list[tuple[list[int], int]]:
+    """(token ids, index of the first token in the loss) per text. Without prompts the loss
+    starts after the start token; with them, after the prompt (which is never cut)."""
     start = [] if model.start_token_id is None else [int(model.start_token_id)]
     eos = model.tokenizer.eos_token_id
     end = [] if eos is None else [int(eos)]
-    return [start + model.encode(text)[:max_tokens] + end for text in texts]
+    if prompts is not None and len(prompts) != len(texts):
+        raise ValueError(f"{len(prompts)} prompts for {len(texts)} texts; pass one per text")
+    out = []
+    for k, text in enumerate(texts):
+        prefix = start + (model.encode(prompts[k]) if prompts is not None else [])
+        out.append((prefix + model.encode(text)[:max_tokens] + end, max(len(prefix), 1)))
+    return out
 
 
-def _batch(torch, sequences: list[list[int]], pad: int):
-    width = max(len(s) for s in sequences)
+def _batch(torch, sequences: list[tuple[list[int], int]], pad: int):
+    width = max(len(s) for s, _ in sequences)
     ids = torch.full((len(sequences), width), pad, dtype=torch.long)
     mask = torch.zeros_like(ids)
-    for row, seq in enumerate(sequences):
+    labels = torch.full_like(ids, -100)
+    for row, (seq, loss_from) in enumerate(sequences):
         ids[row, : len(seq)] = torch.tensor(seq)
         mask[row, : len(seq)] = 1
-    labels = ids.masked_fill(mask == 0, -100)
+        # position 0 is never a target (nothing predicts it); HF shifts labels itself
+        labels[row, loss_from: len(seq)] = ids[row, loss_from: len(seq)]
     return ids, mask, labels
 
 
@@ -47,7 +62,8 @@ def _trainable(network, config: TrainConfig):
 
 
 def fine_tune(model, texts: Sequence[str], config: TrainConfig, *, progress: bool = True,
-              stop_after_epoch: Callable[[int, list], bool] | None = None) -> list[dict[str, Any]]:
+              stop_after_epoch: Callable[[int, list], bool] | None = None,
+              prompts: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Trains `model.model` in place on `texts` (already including canary copies); returns
     the training curve, one point per optimiser step. With LoRA the adapters are merged
     into `model.model` before returning.
@@ -57,15 +73,25 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *, progress: boo
     generate with `model`; returning True ends training there (e.g. once the texts are
     reproduced verbatim). The optimiser state carries over between epochs, unlike calling
     fine_tune once per epoch. With LoRA the callback sees the unmerged adapters, which
-    `model.model` already routes through."""
+    `model.model` already routes through. `prompts`, one per text, turns this into
+    completion-only training (see the module docstring)."""
     import torch
     from tqdm.auto import tqdm
 
     torch.manual_seed(config.seed)
-    sequences = _sequences(model, texts, config.max_tokens)
+    sequences = _sequences(model, texts, config.max_tokens, prompts)
     pad = model.tokenizer.pad_token_id
     pad = pad if pad is not None else (model.tokenizer.eos_token_id or 0)
     trainable = _trainable(model.model, config)
+    device = next(model.model.parameters()).device
+    frozen, cached = None, None
+    if config.frozen_layers:
+        from .frozen import FrozenBottom
+
+        frozen = FrozenBottom(model.model, config.frozen_layers)
+        cached = frozen.cache(torch, ((ids.to(device), mask.to(device)) for ids, mask, _ in
+                                      (_batch(torch, sequences[k:k + config.batch_size], pad)
+                                       for k in range(0, len(sequences), config.batch_size))))
     params = [p for p in trainable.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
     steps_per_epoch = math.ceil(len(sequences) / config.batch_size)
@@ -73,7 +99,6 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *, progress: boo
     warmup = max(1, round(config.warmup_fraction * total_steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: min(1.0, (s + 1) / warmup))
     generator = torch.Generator().manual_seed(config.seed)
-    device = next(model.model.parameters()).device
     curve: list[dict[str, Any]] = []
     trainable.train()
     bar = tqdm(total=total_steps, unit="step", desc=f"fine-tuning ({config.method})",
@@ -82,10 +107,13 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *, progress: boo
         for epoch in range(config.epochs):
             order = torch.randperm(len(sequences), generator=generator).tolist()
             for step in range(steps_per_epoch):
-                picked = [sequences[i] for i in order[step * config.batch_size:
-                                                      (step + 1) * config.batch_size]]
+                chosen = order[step * config.batch_size:(step + 1) * config.batch_size]
+                picked = [sequences[i] for i in chosen]
                 ids, mask, labels = (t.to(device) for t in _batch(torch, picked, pad))
-                loss = trainable(input_ids=ids, attention_mask=mask, labels=labels).loss
+                if frozen is not None:
+                    loss = frozen.loss(torch, [cached[i] for i in chosen], mask, labels)
+                else:
+                    loss = trainable(input_ids=ids, attention_mask=mask, labels=labels).loss
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(params, 1.0)
                 optimiser.step()
@@ -103,6 +131,8 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *, progress: boo
                     break
     finally:
         bar.close()
+        if frozen is not None:
+            frozen.release()
     if config.method == "lora":
         model.model = trainable.merge_and_unload()
     model.model.eval()
