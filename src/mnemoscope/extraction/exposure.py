@@ -61,30 +61,33 @@ def skewnorm_exposure(secret_log_perplexity: float, sampled_log_perplexities: Se
 def log_perplexities(model, texts: Sequence[str], batch_size: int) -> np.ndarray:
     """Px(text) = -sum_t log p(x_t | x_<t) over every token of the text (the shared
     format tokens add the same amount to every candidate, so ranks are those of the
-    secret part)."""
-    from .token_loss import continuation_logprobs
+    secret part). The format's tokens, shared by every candidate, run through the network
+    once (shared_prefix.py)."""
+    from .shared_prefix import sequence_logprobs
 
-    ids = [model.encode(t) for t in texts]
-    return -continuation_logprobs(model, [[] for _ in ids], ids, batch_size=batch_size)
+    return -sequence_logprobs(model, [model.encode(t) for t in texts], batch_size=batch_size)
 
 
 def canary_exposure(model, canary: Canary, secret_digits: int,
                     config: ExposureConfig = ExposureConfig()) -> dict[str, Any]:
     """One row for the run: the canary, its secret's Px, rank and exposure."""
     space = 10 ** secret_digits
-    secret_px = float(log_perplexities(model, [canary.text], config.batch_size)[0])
+    if space <= config.exact_limit:
+        others = [s for s in all_secrets(secret_digits) if s != canary.secret]
+    else:
+        others = sample_secrets(secret_digits, config.samples, config.seed, canary.secret)
+    # the secret is scored in the same batches as the candidates it is ranked against
+    scored = log_perplexities(model, [canary.text_with(s) for s in [canary.secret, *others]],
+                              config.batch_size)
+    secret_px, px = float(scored[0]), scored[1:]
     row: dict[str, Any] = {"id": canary.id, "repetitions": canary.repetitions,
                            "format": canary.format, "secret": canary.secret,
                            "space_size": space, "secret_log_perplexity": secret_px}
     if space <= config.exact_limit:
-        others = [s for s in all_secrets(secret_digits) if s != canary.secret]
-        px = log_perplexities(model, [canary.text_with(s) for s in others], config.batch_size)
         rank = rank_of_secret(secret_px, px)
         row.update(method="exact", rank=rank, exposure=exposure_from_rank(rank, space),
                    candidates_scored=len(others))
     else:
-        others = sample_secrets(secret_digits, config.samples, config.seed, canary.secret)
-        px = log_perplexities(model, [canary.text_with(s) for s in others], config.batch_size)
         exposure, fit = skewnorm_exposure(secret_px, px, space)
         # the rank among the sampled candidates, scaled up: a check on the fit
         sampled_rank = rank_of_secret(secret_px, px)
