@@ -99,12 +99,32 @@ def canary_exposure(model, canary: Canary, secret_digits: int,
 
 
 def exposure_by_repetition(rows: Sequence[dict[str, Any]], space_size: int) -> dict[str, Any]:
-    """Mean, min and max exposure per repetition count, keyed by the count as a string."""
-    grouped: dict[int, list[float]] = {}
+    """Mean, min and max exposure per repetition count, keyed by the count as a string.
+
+    Also the mean secret log-perplexity (nats; no fit involved) and, for fitted rows, the
+    mean empirical exposure among the sampled candidates, which cannot exceed
+    log2(samples + 1): a fitted exposure above that is an extrapolation of the skew-normal's
+    tail, and a secret far below every sample can land on a poorly fitted part of it."""
+    grouped: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
-        grouped.setdefault(int(row["repetitions"]), []).append(float(row["exposure"]))
-    return {str(reps): {"n": len(values), "mean_exposure": float(np.mean(values)),
-                        "min_exposure": float(np.min(values)),
-                        "max_exposure": float(np.max(values)),
-                        "max_possible": math.log2(space_size)}
-            for reps, values in sorted(grouped.items())}
+        grouped.setdefault(int(row["repetitions"]), []).append(row)
+    summary: dict[str, Any] = {}
+    for reps, group in sorted(grouped.items()):
+        values = [float(r["exposure"]) for r in group]
+        entry = {"n": len(values), "mean_exposure": float(np.mean(values)),
+                 "min_exposure": float(np.min(values)), "max_exposure": float(np.max(values)),
+                 "max_possible": math.log2(space_size)}
+        px = [float(r["secret_log_perplexity"]) for r in group
+              if r.get("secret_log_perplexity") is not None]
+        if px:
+            entry["mean_secret_log_perplexity"] = float(np.mean(px))
+        empirical = [float(r["empirical_exposure"]) for r in group
+                     if _is_number(r.get("empirical_exposure"))]
+        if empirical:
+            entry["mean_empirical_exposure"] = float(np.mean(empirical))
+        summary[str(reps)] = entry
+    return summary
+
+
+def _is_number(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
