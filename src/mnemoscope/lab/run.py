@@ -234,8 +234,10 @@ def summary_table(summary: dict[str, Any]) -> str:
     ceiling = next(iter(by_repetition.values()), {}).get("max_possible", 0.0)
     lines.append(f"canary exposure by repetitions (bits; max {ceiling:.1f}):")
     for reps, value in by_repetition.items():
+        px = value.get("mean_secret_log_perplexity")
         lines.append(f"  x{reps:<4} mean {value['mean_exposure']:6.2f}  (min "
-                     f"{value['min_exposure']:.2f}, max {value['max_exposure']:.2f}, n {value['n']})")
+                     f"{value['min_exposure']:.2f}, max {value['max_exposure']:.2f}, n {value['n']})"
+                     + (f"  secret Px {px:.1f} nats" if px is not None else ""))
     extraction = summary.get("extraction")
     if extraction:
         for key in ("exact_match_rate", "approx_match_rate", "pii_recovery_rate"):
