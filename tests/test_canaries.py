@@ -85,3 +85,18 @@ def test_large_spaces_use_the_fitted_estimate(tiny_model):
     summary = exposure_by_repetition([row, {**row, "exposure": 1.0}], 10**6)
     assert summary["4"]["n"] == 2
     assert summary["4"]["mean_exposure"] == pytest.approx((row["exposure"] + 1.0) / 2)
+
+
+def test_by_repetition_reports_fit_free_measures_by_hand():
+    rows = [{"repetitions": 1, "exposure": 4.0, "secret_log_perplexity": 30.0,
+             "empirical_exposure": 3.0},
+            {"repetitions": 1, "exposure": 18.0, "secret_log_perplexity": 20.0,
+             "empirical_exposure": 11.0},
+            {"repetitions": 16, "exposure": 13.0, "secret_log_perplexity": 3.0,
+             "empirical_exposure": float("nan")}]          # an exact row has none
+    summary = exposure_by_repetition(rows, 10**4)
+    assert summary["1"]["mean_exposure"] == 11.0 and summary["1"]["min_exposure"] == 4.0
+    assert summary["1"]["mean_secret_log_perplexity"] == 25.0
+    assert summary["1"]["mean_empirical_exposure"] == 7.0
+    assert summary["16"]["mean_secret_log_perplexity"] == 3.0
+    assert "mean_empirical_exposure" not in summary["16"]

@@ -61,30 +61,33 @@ def skewnorm_exposure(secret_log_perplexity: float, sampled_log_perplexities: Se
 def log_perplexities(model, texts: Sequence[str], batch_size: int) -> np.ndarray:
     """Px(text) = -sum_t log p(x_t | x_<t) over every token of the text (the shared
     format tokens add the same amount to every candidate, so ranks are those of the
-    secret part)."""
-    from .token_loss import continuation_logprobs
+    secret part). The format's tokens, shared by every candidate, run through the network
+    once (shared_prefix.py)."""
+    from .shared_prefix import sequence_logprobs
 
-    ids = [model.encode(t) for t in texts]
-    return -continuation_logprobs(model, [[] for _ in ids], ids, batch_size=batch_size)
+    return -sequence_logprobs(model, [model.encode(t) for t in texts], batch_size=batch_size)
 
 
 def canary_exposure(model, canary: Canary, secret_digits: int,
                     config: ExposureConfig = ExposureConfig()) -> dict[str, Any]:
     """One row for the run: the canary, its secret's Px, rank and exposure."""
     space = 10 ** secret_digits
-    secret_px = float(log_perplexities(model, [canary.text], config.batch_size)[0])
+    if space <= config.exact_limit:
+        others = [s for s in all_secrets(secret_digits) if s != canary.secret]
+    else:
+        others = sample_secrets(secret_digits, config.samples, config.seed, canary.secret)
+    # the secret is scored in the same batches as the candidates it is ranked against
+    scored = log_perplexities(model, [canary.text_with(s) for s in [canary.secret, *others]],
+                              config.batch_size)
+    secret_px, px = float(scored[0]), scored[1:]
     row: dict[str, Any] = {"id": canary.id, "repetitions": canary.repetitions,
                            "format": canary.format, "secret": canary.secret,
                            "space_size": space, "secret_log_perplexity": secret_px}
     if space <= config.exact_limit:
-        others = [s for s in all_secrets(secret_digits) if s != canary.secret]
-        px = log_perplexities(model, [canary.text_with(s) for s in others], config.batch_size)
         rank = rank_of_secret(secret_px, px)
         row.update(method="exact", rank=rank, exposure=exposure_from_rank(rank, space),
                    candidates_scored=len(others))
     else:
-        others = sample_secrets(secret_digits, config.samples, config.seed, canary.secret)
-        px = log_perplexities(model, [canary.text_with(s) for s in others], config.batch_size)
         exposure, fit = skewnorm_exposure(secret_px, px, space)
         # the rank among the sampled candidates, scaled up: a check on the fit
         sampled_rank = rank_of_secret(secret_px, px)
@@ -96,12 +99,32 @@ def canary_exposure(model, canary: Canary, secret_digits: int,
 
 
 def exposure_by_repetition(rows: Sequence[dict[str, Any]], space_size: int) -> dict[str, Any]:
-    """Mean, min and max exposure per repetition count, keyed by the count as a string."""
-    grouped: dict[int, list[float]] = {}
+    """Mean, min and max exposure per repetition count, keyed by the count as a string.
+
+    Also the mean secret log-perplexity (nats; no fit involved) and, for fitted rows, the
+    mean empirical exposure among the sampled candidates, which cannot exceed
+    log2(samples + 1): a fitted exposure above that is an extrapolation of the skew-normal's
+    tail, and a secret far below every sample can land on a poorly fitted part of it."""
+    grouped: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
-        grouped.setdefault(int(row["repetitions"]), []).append(float(row["exposure"]))
-    return {str(reps): {"n": len(values), "mean_exposure": float(np.mean(values)),
-                        "min_exposure": float(np.min(values)),
-                        "max_exposure": float(np.max(values)),
-                        "max_possible": math.log2(space_size)}
-            for reps, values in sorted(grouped.items())}
+        grouped.setdefault(int(row["repetitions"]), []).append(row)
+    summary: dict[str, Any] = {}
+    for reps, group in sorted(grouped.items()):
+        values = [float(r["exposure"]) for r in group]
+        entry = {"n": len(values), "mean_exposure": float(np.mean(values)),
+                 "min_exposure": float(np.min(values)), "max_exposure": float(np.max(values)),
+                 "max_possible": math.log2(space_size)}
+        px = [float(r["secret_log_perplexity"]) for r in group
+              if r.get("secret_log_perplexity") is not None]
+        if px:
+            entry["mean_secret_log_perplexity"] = float(np.mean(px))
+        empirical = [float(r["empirical_exposure"]) for r in group
+                     if _is_number(r.get("empirical_exposure"))]
+        if empirical:
+            entry["mean_empirical_exposure"] = float(np.mean(empirical))
+        summary[str(reps)] = entry
+    return summary
+
+
+def _is_number(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))

@@ -187,8 +187,11 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
     summary["best_signal"] = scored.best_signal()
     summary["canaries"] = {
         "by_repetition": exposure_by_repetition(canary_rows, spec.canaries.space_size),
-        "per_canary": [{k: row.get(k) for k in ("id", "repetitions", "secret", "method", "rank",
-                                                "exposure", "secret_log_perplexity")}
+        # sampled_rank / empirical_exposure: where the secret ranks among the sampled
+        # candidates themselves (at most log2(samples + 1) bits), a check on the fitted tail
+        "per_canary": [{k: _plain(row.get(k)) for k in (
+                            "id", "repetitions", "secret", "method", "rank", "exposure",
+                            "secret_log_perplexity", "sampled_rank", "empirical_exposure")}
                        for row in sorted(canary_rows, key=lambda r: r["id"])]}
     summary["extraction"] = extraction
     summary["training"] = {"method": spec.train.method, "epochs": spec.train.epochs,
@@ -201,6 +204,13 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
     summary["timings_s"] = {k: round(v, 1) for k, v in timings.items()}
     write_summary(out, summary)
     return summary
+
+
+def _plain(value):
+    """A parquet cell as JSON: missing (NaN/None) -> None, numpy scalars -> Python."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def _last_epoch_loss(curve: list[dict[str, Any]]) -> float | None:
@@ -224,8 +234,10 @@ def summary_table(summary: dict[str, Any]) -> str:
     ceiling = next(iter(by_repetition.values()), {}).get("max_possible", 0.0)
     lines.append(f"canary exposure by repetitions (bits; max {ceiling:.1f}):")
     for reps, value in by_repetition.items():
+        px = value.get("mean_secret_log_perplexity")
         lines.append(f"  x{reps:<4} mean {value['mean_exposure']:6.2f}  (min "
-                     f"{value['min_exposure']:.2f}, max {value['max_exposure']:.2f}, n {value['n']})")
+                     f"{value['min_exposure']:.2f}, max {value['max_exposure']:.2f}, n {value['n']})"
+                     + (f"  secret Px {px:.1f} nats" if px is not None else ""))
     extraction = summary.get("extraction")
     if extraction:
         for key in ("exact_match_rate", "approx_match_rate", "pii_recovery_rate"):
