@@ -109,6 +109,7 @@ def load_unlearned(model_config, out: Path, full: bool):
 
     model = load_model(model_config)
     wrapped = PeftModel.from_pretrained(model.model, str(out / ADAPTER_DIR))
+    # merging replaces the wrapped Linear layers inside the same network object, so the
+    # backend's decoder and head (taken from it at load time) see the merged weights
     model.model = wrapped.merge_and_unload().eval()
-    model._decoder, model._head, model._logit_fn = model._split_head()
     return UnlearnedModel(model, fingerprint(out / ADAPTER_DIR))
