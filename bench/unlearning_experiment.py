@@ -11,9 +11,9 @@
    lr 1e-4 (LoKU's defaults):
      ihl_fila   IHL + FILA, stopping once the forget set's exact extraction rate reaches
                 the held-out rate (checked every 5 steps, at most --max-steps)
-     ga_fila    GA with the same adapter and initialisation, for as many steps as ihl_fila
-                took (the loss is the only difference)
-     ga_default GA with peft's default LoRA init, same steps
+     ga_default GA with peft's default LoRA init (the usual baseline), for as many steps
+                as ihl_fila took
+     ga_fila    GA with IHL's adapter and initialisation, same steps (only the loss differs)
    Each run audits the memorized model before and the unlearned model after.
 Writes OUT/results.json and prints a table.
 """
@@ -119,7 +119,7 @@ def main() -> int:
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--max-steps", type=int, default=60)
     parser.add_argument("--check-every", type=int, default=5)
-    parser.add_argument("--only", default="ihl_fila,ga_fila,ga_default",
+    parser.add_argument("--only", default="ihl_fila,ga_default,ga_fila",
                         help="comma list of runs (ihl_fila first: the others copy its steps)")
     args = parser.parse_args()
     out = Path(args.out)
@@ -144,7 +144,7 @@ def main() -> int:
         if name == "ihl_fila":
             steps = results[name]["steps"]
         print(table({name: results[name]}), flush=True)
-    write_json_atomic(out / "results.json", {"args": vars(args), "runs": results})
+        write_json_atomic(out / "results.json", {"args": vars(args), "runs": results})
     print(table(results))
     return 0
 
