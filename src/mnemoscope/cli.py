@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mnemoscope.report.command",
     "mnemoscope.models.command",
     "mnemoscope.watermark.command",
+    "mnemoscope.unlearning.command",
 )
 
 

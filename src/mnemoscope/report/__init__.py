@@ -14,6 +14,7 @@ from ..types import InputError
 from . import contamination_section  # noqa: F401  (registers cdd, completion, cutoff)
 from . import membership_section  # noqa: F401  (registers the membership section)
 from . import overlap_section  # noqa: F401  (registers the n-gram overlap section)
+from . import unlearning_section  # noqa: F401  (registers the unlearning section)
 from . import watermark_section  # noqa: F401  (registers the watermark verification section)
 from .context import ReportContext, safe_json
 from .page import CSS, SCRIPT

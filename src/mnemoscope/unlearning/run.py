@@ -1,0 +1,280 @@
+"""`mnemoscope unlearn`: forget a set of texts, and prove it with the audit that found them.
+
+    DIR/spec.json           identity: model, data hashes (forget, retain, held-out), configs
+    DIR/audit_data.jsonl    forget (label 1) + held-out (label 0) texts, ids prefixed
+    DIR/before/             the audit of the original model (see audit.py)
+    DIR/adapter/            the LoRA adapter (applies to the original model; adapter.py)
+    DIR/merged/             with save_merged: the merged model
+    DIR/model/              with full fine-tuning: the fine-tuned model
+    DIR/training.json       loss per step, stopping checks, why it stopped, FILA stats
+    DIR/after/              the audit of the unlearned model (read back from disk)
+    DIR/parts/              one row per forget / held-out text: before vs after
+    DIR/summary.json        headline before/after figures, then every stage's summary
+    DIR/report.html         the run's report (unlearning section)
+
+Resuming: the before audit, the training and the after audit are stages. A finished stage
+(its summary.json, or the saved adapter/model together with training.json) is never
+redone; the audits' sub-runs resume row by row. A crash during training loses the
+training in progress: the next run starts it again from step 0 (the before audit is kept).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import shutil
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..data import DataConfig, data_hash, load_samples
+from ..models import ModelConfig
+from ..runs import RunWriter, read_rows, write_json_atomic, write_summary
+from ..types import InputError
+from .adapter import ADAPTER_DIR, FULL_DIR, MERGED_DIR
+from .config import AuditConfig, UnlearnConfig, UnlearnSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class UnlearnResult:
+    run_dir: Path
+    summary: dict[str, Any]
+
+    def table(self) -> str:
+        return headline_table(self.summary)
+
+
+def _data_identity(config: DataConfig | None) -> dict[str, Any] | None:
+    if config is None:
+        return None
+    return {"path": str(Path(config.path).resolve()), "hash": data_hash(config.path),
+            "text_column": config.text_column, "id_column": config.id_column,
+            "limit": config.limit}
+
+
+def _identity(spec: UnlearnSpec) -> dict[str, Any]:
+    return {"kind": "unlearn", "model": spec.model.identity_fields(),
+            "forget": _data_identity(spec.forget), "retain": _data_identity(spec.retain),
+            "holdout": _data_identity(spec.holdout), "train": asdict(spec.train),
+            "audit": asdict(spec.audit), "save_merged": spec.save_merged}
+
+
+def _load(config: DataConfig | None, role: str):
+    if config is None:
+        return None
+    samples = load_samples(replace(config, label_column=None))   # labels play no part here
+    if not samples:
+        raise InputError(f"{config.path}: the {role} set is empty; give it at least one text.")
+    return samples
+
+
+def _check_sets(forget, retain, holdout) -> None:
+    forget_texts = {s.text for s in forget}
+    if holdout:
+        both = next((s for s in holdout if s.text in forget_texts), None)
+        if both is not None:
+            raise InputError(f"held-out text id {both.id!r} is also in the forget set; held-out "
+                             "texts must never have been trained on (remove it from one file).")
+    overlap = sum(s.text in forget_texts for s in retain)
+    if overlap:
+        log.warning("%d retain text(s) are also in the forget set: IHL/GD will pull them both "
+                    "ways", overlap)
+
+
+def _trained(out: Path, train: UnlearnConfig) -> bool:
+    artifact = out / (FULL_DIR if train.full else ADAPTER_DIR)
+    marker = "config.json" if train.full else "adapter_config.json"
+    return (artifact / marker).is_file() and (out / "training.json").is_file()
+
+
+def _forget_rate_check(model, forget, audit: AuditConfig, metric: str):
+    from ..extraction.discoverable import DiscoverableConfig, greedy_rows
+
+    config = DiscoverableConfig(prefix_tokens=audit.prefix_tokens,
+                                suffix_tokens=audit.suffix_tokens, samples=0)
+    key = "exact_match" if metric == "exact" else "approx_match"
+
+    def check() -> float:
+        rows = [r for r in greedy_rows(forget, model, config) if r["extractable"]]
+        return sum(bool(r[key]) for r in rows) / max(1, len(rows))
+    return check
+
+
+def _train(spec: UnlearnSpec, out: Path, forget, retain, target_rate) -> None:
+    from ..models import load_model
+    from .adapter import save_adapter, save_full
+    from .train import unlearn_steps
+
+    shutil.rmtree(out / "after", ignore_errors=True)       # these describe an older model
+    for part in (out / "parts").glob("*.parquet"):
+        part.unlink()
+    trainee = load_model(spec.model)
+    if not hasattr(trainee, "tokenizer") or not hasattr(getattr(trainee, "model", None), "train"):
+        raise InputError(f"unlearning trains the model's weights; backend {trainee.name!r} does "
+                         "not expose them. Use the Hugging Face backend (a local model folder, "
+                         "a .gguf file or smollm2-135m).")
+    check = None
+    if spec.train.stop == "holdout":
+        check = _forget_rate_check(trainee, forget, spec.audit, spec.train.stop_metric)
+    clock = time.perf_counter()
+    trained = unlearn_steps(trainee, [s.text for s in forget], [s.text for s in retain],
+                            spec.train, check=check, target_rate=target_rate,
+                            progress=spec.progress, log=log.info)
+    seconds = time.perf_counter() - clock
+    if spec.train.full:
+        save_full(trainee, out / FULL_DIR)
+    else:
+        save_adapter(trained.trainable, trained.layers, out / ADAPTER_DIR, trained.initial_factors)
+        if spec.save_merged:
+            trainee.model = trained.trainable.merge_and_unload()
+            save_full(trainee, out / MERGED_DIR)
+    moved = trained.fila_moved
+    write_json_atomic(out / "training.json", {
+        "method": spec.train.method, "adapter": spec.train.adapter,
+        "lora_init": None if spec.train.full else spec.train.lora_init,
+        "learning_rate": spec.train.lr, "steps": len(trained.curve), "stopped": trained.stopped,
+        "target_rate": target_rate, "seconds": round(seconds, 1),
+        "fila_mean_share_of_weight_norm": (sum(moved.values()) / len(moved)) if moved else None,
+        "curve": trained.curve})
+
+
+def _headline(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows every reader wants first: metric, before, after."""
+    rows = []
+
+    def add(metric: str, pick) -> None:
+        try:
+            rows.append({"metric": metric, "before": pick(before), "after": pick(after)})
+        except (KeyError, TypeError):
+            pass
+
+    for group in ("forget", "holdout"):
+        add(f"{group} exact extraction rate", lambda s, g=group: s["extraction"][g]["exact"])
+        add(f"{group} approximate extraction rate", lambda s, g=group: s["extraction"][g]["approx"])
+    if before.get("mia_auroc"):
+        for signal in before["mia_auroc"]:
+            add(f"MIA AUROC forget vs held-out ({signal})",
+                lambda s, n=signal: s["mia_auroc"][n]["auroc"])
+    for group in ("retain", "forget", "holdout"):
+        add(f"{group} perplexity", lambda s, g=group: s["perplexity"][g])
+    for group in ("forget", "holdout"):
+        add(f"{group} generations: perplexity under the original model",
+            lambda s, g=group: s["fluency"][g]["perplexity_under_original"])
+        add(f"{group} generations: distinct-1", lambda s, g=group: s["fluency"][g]["distinct_1"])
+        add(f"{group} generations: distinct-2", lambda s, g=group: s["fluency"][g]["distinct_2"])
+    return rows
+
+
+def _comparison_rows(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for sample_id, old in before["per_text"].items():
+        new = after["per_text"].get(sample_id, {})
+        row = {"id": sample_id, "set": sample_id.split(":", 1)[0]}
+        for key in ("exact_match", "approx_match", "longest_match", "fluency_perplexity",
+                    "distinct_2", "generated"):
+            row[f"{key}_before"], row[f"{key}_after"] = old.get(key), new.get(key)
+        rows.append(row)
+    return rows
+
+
+def run_unlearn(spec: UnlearnSpec) -> UnlearnResult:
+    """Run (or resume) an unlearning run; returns the summary written to DIR/summary.json."""
+    from ..models import load_model
+    from ..report import write_report
+    from .adapter import load_unlearned
+    from .audit import audit_stage, write_audit_data
+
+    forget, retain = _load(spec.forget, "forget"), _load(spec.retain, "retain")
+    holdout = _load(spec.holdout, "held-out")
+    _check_sets(forget, retain, holdout)
+    out = Path(spec.out)
+    extra = {"mnemoscope_version": __version__, "python": platform.python_version()}
+    writer = RunWriter(out, _identity(spec), extra)       # refuses a folder of another spec
+    audit_data = write_audit_data(out / "audit_data.jsonl", forget, holdout)
+    audit_samples = load_samples(audit_data)
+    retain_texts = [s.text for s in retain]
+    timings: dict[str, float] = {}
+
+    clock = time.perf_counter()
+    original = load_model(spec.model)
+    stage = dict(audit_data=audit_data, audit_samples=audit_samples, retain_texts=retain_texts,
+                 has_holdout=holdout is not None, config=spec.audit, chunk_size=spec.chunk_size,
+                 progress=spec.progress)
+    before = audit_stage(out / "before", original, original, **stage)
+    timings["audit_before"] = time.perf_counter() - clock
+
+    target = before["extraction"]["holdout"][spec.train.stop_metric] if holdout else None
+    clock = time.perf_counter()
+    if _trained(out, spec.train):
+        log.info("unlearn %s: the unlearned model is already saved; not retraining", out)
+    else:
+        _train(spec, out, forget, retain, target)
+    timings["training"] = time.perf_counter() - clock
+    training = json.loads((out / "training.json").read_text(encoding="utf-8"))
+
+    clock = time.perf_counter()
+    after = audit_stage(out / "after", load_unlearned(spec.model, out, spec.train.full),
+                        original, **stage)
+    timings["audit_after"] = time.perf_counter() - clock
+
+    if not writer.done_ids():
+        writer.add(_comparison_rows(before, after))
+        writer.flush()
+    summary = _summary(spec, training, before, after, timings)
+    write_summary(out, summary)
+    write_report(out)
+    return UnlearnResult(out, summary)
+
+
+def _summary(spec, training, before, after, timings) -> dict[str, Any]:
+    strip = lambda s: {k: v for k, v in s.items() if k != "per_text"}  # noqa: E731
+    retain_before, retain_after = before["perplexity"]["retain"], after["perplexity"]["retain"]
+    return {"method": spec.train.method, "adapter": spec.train.adapter,
+            "lora_init": None if spec.train.full else spec.train.lora_init,
+            "learning_rate": spec.train.lr, "steps": training["steps"],
+            "stopped": training["stopped"], "target_rate": training["target_rate"],
+            "retain_perplexity_change_pct": 100.0 * (retain_after / retain_before - 1.0),
+            "headline": _headline(before, after),
+            "before": strip(before), "after": strip(after),
+            "training": {k: v for k, v in training.items() if k != "curve"},
+            "timings_s": {k: round(v, 1) for k, v in timings.items()}}
+
+
+def headline_table(summary: dict[str, Any]) -> str:
+    """The short text the CLI prints."""
+    def show(value) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    lines = [f"{summary['method']} ({summary['adapter']}"
+             + (f", {summary['lora_init']} init" if summary.get("lora_init") else "")
+             + f"), {summary['steps']} steps, stopped: {summary['stopped']}",
+             f"{'metric':<58} {'before':>9} {'after':>9}"]
+    for row in summary["headline"]:
+        lines.append(f"{row['metric']:<58} {show(row['before']):>9} {show(row['after']):>9}")
+    lines.append(f"retain perplexity change: {summary['retain_perplexity_change_pct']:+.2f}%")
+    return "\n".join(lines)
+
+
+def unlearn(model: str = "smollm2-135m", *, forget: str, retain: str, out: str,
+            holdout: str | None = None, method: str = "ihl", full: bool = False,
+            lora_init: str = "fila", save_merged: bool = False, text_column: str = "text",
+            id_column: str | None = None, device: str = "auto", dtype: str = "auto",
+            batch_size: int = 8, audit: AuditConfig | None = None, progress: bool = True,
+            **train: Any) -> UnlearnResult:
+    """Python API: the same as `mnemoscope unlearn`. `train` takes the other fields of
+    UnlearnConfig (lora_rank, lora_alpha, learning_rate, max_steps, stop, ...)."""
+    def data(path):
+        return None if path is None else DataConfig(path=str(path), text_column=text_column,
+                                                    id_column=id_column)
+
+    spec = UnlearnSpec(forget=data(forget), retain=data(retain), holdout=data(holdout), out=out,
+                       model=ModelConfig(model=model, device=device, dtype=dtype,
+                                         batch_size=batch_size),
+                       train=UnlearnConfig(method=method, full=full, lora_init=lora_init, **train),
+                       audit=audit or AuditConfig(), save_merged=save_merged, progress=progress)
+    return run_unlearn(spec)
