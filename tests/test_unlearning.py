@@ -137,7 +137,7 @@ def test_cli_end_to_end_and_resume(data, tiny_model_dir, tmp_path, monkeypatch, 
 
 
 def test_stop_at_holdout_rate(data, tiny_model_dir, tmp_path):
-    from mnemoscope.unlearning import unlearn
+    from mnemoscope import unlearn          # the top-level shortcut of mnemoscope.unlearning
 
     # a random model extracts nothing: the forget rate already equals the held-out rate, so
     # the first check (after --check-every steps) stops the run

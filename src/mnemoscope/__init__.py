@@ -11,7 +11,7 @@ from .types import Capabilities, InputError, MnemoscopeError, Sample, TokenScore
 
 __all__ = ["Capabilities", "InputError", "MnemoscopeError", "Sample", "TokenScores",
            "__version__", "cdd", "knowledge_cutoff", "load_model", "ngram_overlap",
-           "partial_completion", "score"]
+           "partial_completion", "score", "unlearn"]
 
 
 def score(*args, **kwargs):
@@ -54,3 +54,10 @@ def ngram_overlap(*args, **kwargs):
     from .contamination.overlap import ngram_overlap as _overlap
 
     return _overlap(*args, **kwargs)
+
+
+def unlearn(*args, **kwargs):
+    """See mnemoscope.unlearning.run.unlearn: unlearn a forget set, audited before and after."""
+    from .unlearning.run import unlearn as _unlearn
+
+    return _unlearn(*args, **kwargs)
