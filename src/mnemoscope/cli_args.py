@@ -123,7 +123,9 @@ def add_engine_flags(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup
     group = parser.add_argument_group("scale-out")
     group.add_argument("--engine", choices=["local", "ray"], default="local",
                        help="local (one process) or ray (a Ray Data actor pool)")
-    group.add_argument("--workers", type=int, default=2, help="Ray actors, each holding a model")
+    group.add_argument("--workers", type=int, default=2,
+                       help="Ray workers: actors holding a model each, or tasks in flight "
+                            "for the model-free overlap scan")
     group.add_argument("--ray-address", default=None,
                        help="an existing Ray cluster (default: start a local one)")
     return group
