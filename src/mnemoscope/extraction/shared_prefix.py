@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .token_loss import continuation_logprobs
+from .token_loss import continuation_logprobs, split_head
 
 MIN_SHARED = 2   # below this the cached path saves nothing worth its overhead
 
@@ -99,13 +99,10 @@ def sequence_logprobs(model, sequences: Sequence[Sequence[int]], *,
 
 def _tail_logits(network, ids, mask, cache, rows, cols):
     """Logits at (row, position) of the tails, after the cached prefix; the LM head runs
-    on the gathered hidden states only, as in token_loss._logits_at."""
-    config = network.config
-    body = getattr(network, "model", None)
-    head = network.get_output_embeddings()
-    plain_head = not getattr(config, "final_logit_softcapping", None) and \
-        getattr(config, "logit_scale", None) in (None, 1, 1.0)
-    if body is not None and head is not None and plain_head:
+    on the gathered hidden states only (token_loss.split_head), as in token_loss._logits_at."""
+    parts = split_head(network)
+    if parts is not None:
+        body, head = parts
         hidden = body(input_ids=ids, attention_mask=mask, use_cache=True,
                       **_cache_argument(body, cache)).last_hidden_state
         return head(hidden[rows, cols])

@@ -69,12 +69,20 @@ def continuation_logprobs(model, contexts: Sequence[Sequence[int]],
 def _logits_at(network, ids, mask, rows, cols):
     """Logits at the given (row, position) pairs only, shape (N, V): the LM head runs on
     the N gathered hidden states, not on every position (V is ~50k for real models)."""
+    parts = split_head(network)
+    if parts is not None:
+        body, head = parts
+        hidden = body(input_ids=ids, attention_mask=mask).last_hidden_state
+        return head(hidden[rows, cols])
+    return network(input_ids=ids, attention_mask=mask).logits[rows, cols]
+
+
+def split_head(network):
+    """(decoder body, LM head) when the logits are exactly head(hidden states), so the
+    head can run on gathered rows only; None for layouts with soft-capping or scaling."""
     config = network.config
     body = getattr(network, "model", None)
     head = network.get_output_embeddings()
     plain_head = not getattr(config, "final_logit_softcapping", None) and \
         getattr(config, "logit_scale", None) in (None, 1, 1.0)
-    if body is not None and head is not None and plain_head:
-        hidden = body(input_ids=ids, attention_mask=mask).last_hidden_state
-        return head(hidden[rows, cols])
-    return network(input_ids=ids, attention_mask=mask).logits[rows, cols]
+    return (body, head) if body is not None and head is not None and plain_head else None
