@@ -92,6 +92,27 @@ def test_generate_greedy_and_seeded_sampling(tiny_model):
     assert len(tokens[0][0]) == 4
 
 
+def test_generation_prepends_the_start_token_only_to_plain_prompts(tiny_model, monkeypatch):
+    """A chat-rendered prompt already opens with a special token; putting the start token
+    before it would show the model a sequence it never saw in training."""
+    seen = []
+    real = tiny_model.model.generate
+
+    def spy(**kwargs):
+        seen.extend(row[kwargs["attention_mask"][i].bool()].tolist()
+                    for i, row in enumerate(kwargs["input_ids"]))
+        return real(**kwargs)
+
+    monkeypatch.setattr(tiny_model.model, "generate", spy)
+    start = tiny_model.start_token_id
+    plain = tiny_model.encode("the river")
+    opened = [start] + tiny_model.encode("the river")
+    assert opened[0] in tiny_model.tokenizer.all_special_ids
+    tiny_model.generate_tokens([plain], max_new_tokens=1)
+    tiny_model.generate_tokens([opened], max_new_tokens=1)
+    assert seen == [[start] + plain, opened]
+
+
 def test_unreadable_model_files_raise_input_errors(tmp_path):
     with pytest.raises(InputError, match="no such file or directory"):
         load_model(str(tmp_path / "missing"))

@@ -324,12 +324,15 @@ class HFModel:
                         stop_at_eos: bool = True) -> list[list[list[int]]]:
         """n continuations (token ids, prompt excluded) for each prompt of token ids.
 
-        The start token is prepended as in scoring. With a seed, each prompt gets its own
+        The start token is prepended as in scoring, except to a prompt that already opens
+        with a special token (a chat template's `<|im_start|>`, a BOS): the model saw such
+        prompts without anything before them. With a seed, each prompt gets its own
         generator state seeded from (seed, prompt index), so results do not depend on how
         prompts are batched."""
         import torch
 
         prefix = self._prefix()
+        specials = set(self.tokenizer.all_special_ids)
         sampling = temperature > 0
         eos = [t for t in {self.tokenizer.eos_token_id, self.start_token_id} if t is not None]
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else eos[0]
@@ -346,7 +349,8 @@ class HFModel:
         order = sorted(range(len(prompts)), key=lambda k: len(prompts[k]))
         for start in range(0, len(order), step):
             idx = order[start:start + step]
-            seqs = [prefix + list(prompts[k]) for k in idx]
+            seqs = [(prefix if not prompts[k] or prompts[k][0] not in specials else [])
+                    + list(prompts[k]) for k in idx]
             width = max(len(s) for s in seqs)
             input_ids = torch.full((len(seqs), width), pad, dtype=torch.long)
             mask = torch.zeros_like(input_ids)

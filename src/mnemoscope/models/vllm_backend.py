@@ -55,8 +55,11 @@ class VLLMModel:
     def decode(self, ids: Sequence[int]) -> str:
         return self.tokenizer.decode(list(ids), skip_special_tokens=True)
 
-    def _prompt(self, ids: Sequence[int]) -> dict[str, Any]:
-        prefix = [] if self.start_token_id is None else [self.start_token_id]
+    def _prompt(self, ids: Sequence[int], generation: bool = False) -> dict[str, Any]:
+        # as the HF backend: a generation prompt that opens with a special token (a chat
+        # template) gets nothing in front of it
+        opened = generation and bool(ids) and ids[0] in set(self.tokenizer.all_special_ids)
+        prefix = [] if self.start_token_id is None or opened else [self.start_token_id]
         return {"prompt_token_ids": (prefix + list(ids))[: self.max_length]}
 
     def score(self, texts: Sequence[str]) -> list[TokenScores]:
@@ -87,7 +90,7 @@ class VLLMModel:
 
         requests, params = [], []
         for index, ids in enumerate(prompts):
-            requests.append(self._prompt(ids))
+            requests.append(self._prompt(ids, generation=True))
             params.append(SamplingParams(
                 n=n, max_tokens=max_new_tokens, temperature=temperature,
                 top_k=top_k or -1 if temperature > 0 else -1, top_p=top_p or 1.0,
