@@ -30,6 +30,8 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=3)
     train.add_argument("--lr", type=float, default=None, help="default 1e-4 (full), 1e-3 (lora)")
     train.add_argument("--train-batch-size", type=int, default=8)
+    train.add_argument("--lr-schedule", choices=["constant", "linear"], default="constant",
+                       help="after a 10%% linear warm-up: constant, or linear decay to 0")
     train.add_argument("--lora-rank", type=int, default=16)
     train.add_argument("--lora-alpha", type=int, default=None, help="default 2 x rank")
     train.add_argument("--max-tokens", type=int, default=256, help="training sequences cut here")
@@ -87,7 +89,8 @@ def spec_from_args(args: argparse.Namespace):
         member_fraction=args.member_fraction, seed=args.seed,
         train=TrainConfig(method=args.method, epochs=args.epochs, learning_rate=args.lr,
                           batch_size=args.train_batch_size, lora_rank=args.lora_rank,
-                          lora_alpha=args.lora_alpha, max_tokens=args.max_tokens, seed=args.seed),
+                          lora_alpha=args.lora_alpha, max_tokens=args.max_tokens, seed=args.seed,
+                          schedule=args.lr_schedule),
         canaries=CanaryConfig(formats=tuple(args.canary_format or DEFAULT_FORMATS),
                               secret_digits=args.secret_digits, repetitions=repetitions,
                               per_repetition=args.canaries_per_repetition),

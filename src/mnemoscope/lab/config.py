@@ -16,6 +16,7 @@ from ..types import InputError
 # a larger constant step does not memorize more. LoRA updates far fewer weights and needs
 # a larger step to move as much.
 DEFAULT_LR = {"full": 1e-4, "lora": 1e-3}
+SCHEDULES = ("constant", "linear")
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,10 @@ class TrainConfig:
     lora_rank: int = 16
     lora_alpha: int | None = None     # None: 2 * rank (the usual LoRA scaling of 2)
     max_tokens: int = 256             # training sequences are cut to this many text tokens
-    warmup_fraction: float = 0.1      # linear warm-up, then a constant rate
+    warmup_fraction: float = 0.1      # linear warm-up, then the schedule below
+    # after warm-up: "constant", or "linear" decay to 0 at the last step (the last pass then
+    # takes small steps, so what it wrote is not overwritten by later large ones)
+    schedule: str = "constant"
     seed: int = 0
     # full only: keep the embeddings and the bottom N decoder layers fixed and cache their
     # output once per text, so each step runs only the layers above (lab/frozen.py)
@@ -38,6 +42,9 @@ class TrainConfig:
             raise InputError(f"training method {self.method!r} is unknown; use full or lora")
         if self.epochs < 1 or self.batch_size < 1 or self.lora_rank < 1 or self.max_tokens < 2:
             raise InputError("epochs, batch size and LoRA rank must be >= 1, max_tokens >= 2")
+        if self.schedule not in SCHEDULES:
+            raise InputError(f"learning-rate schedule {self.schedule!r} is unknown; use "
+                             + " or ".join(SCHEDULES))
         if self.frozen_layers < 0 or (self.frozen_layers and self.method != "full"):
             raise InputError(f"frozen_layers={self.frozen_layers}: use 0, or N > 0 with "
                              "method full (LoRA already trains only small adapters)")

@@ -196,6 +196,7 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
     summary["extraction"] = extraction
     summary["training"] = {"method": spec.train.method, "epochs": spec.train.epochs,
                            "steps": len(curve), "learning_rate": spec.train.lr,
+                           "batch_size": spec.train.batch_size, "schedule": spec.train.schedule,
                            "first_loss": curve[0]["loss"] if curve else None,
                            "last_epoch_mean_loss": _last_epoch_loss(curve)}
     summary["split"] = {"members": len(members), "nonmembers": len(nonmembers),

@@ -61,6 +61,18 @@ def _trainable(network, config: TrainConfig):
     return get_peft_model(network, lora)
 
 
+def lr_factor(step: int, warmup: int, total: int, schedule: str) -> float:
+    """Multiplier of the base rate for optimiser step `step` (0-based): linear warm-up over
+    `warmup` steps to 1, then 1 ("constant") or a straight line down to 1/(decay steps) at
+    the last step ("linear"; it never reaches 0, so the last step still moves)."""
+    if step < warmup:
+        return (step + 1) / warmup
+    if schedule == "constant":
+        return 1.0
+    decay = max(1, total - warmup)
+    return max(0.0, (total - step) / decay)
+
+
 def fine_tune(model, texts: Sequence[str], config: TrainConfig, *, progress: bool = True,
               stop_after_epoch: Callable[[int, list], bool] | None = None,
               prompts: Sequence[str] | None = None) -> list[dict[str, Any]]:
@@ -97,7 +109,8 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *, progress: boo
     steps_per_epoch = math.ceil(len(sequences) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     warmup = max(1, round(config.warmup_fraction * total_steps))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: min(1.0, (s + 1) / warmup))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: lr_factor(s, warmup, total_steps, config.schedule))
     generator = torch.Generator().manual_seed(config.seed)
     curve: list[dict[str, Any]] = []
     trainable.train()
