@@ -21,7 +21,10 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     add_data_flags(lab, labels=False, what="texts (labels ignored)")
     lab.add_argument("--out", required=True, help="lab folder")
     lab.add_argument("--synthetic", type=int, default=None, metavar="N",
-                     help="first write N seeded synthetic texts to DATA when it does not exist")
+                     help="first write N seeded synthetic records to DATA when it does not exist")
+    lab.add_argument("--python-docs", type=int, default=None, metavar="N",
+                     help="first write N English passages from this Python's standard-library "
+                          "docstrings to DATA when it does not exist (lab/pydocs.py)")
     model = add_model_flags(lab)
     model.description = ("--batch-size is the scoring/generation batch; auto dtype is bfloat16 "
                          "on CUDA (noisier fine-tuning; pass float32 to compare with CPU figures)")
@@ -105,21 +108,25 @@ def spec_from_args(args: argparse.Namespace):
         progress=not getattr(args, "quiet", False))
 
 
-def _write_synthetic(path: Path, count: int, seed: int) -> None:
-    from .synthetic import synthetic_texts
-
-    if path.exists():
-        return
+def _write_texts(path: Path, records: list[dict[str, str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in synthetic_texts(count, seed)),
-                    encoding="utf-8")
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
 
 
 def run_command(args: argparse.Namespace) -> int:
     from .run import run_lab, summary_table
 
-    if args.synthetic is not None:
-        _write_synthetic(Path(args.data), args.synthetic, args.seed)
+    if args.synthetic is not None and args.python_docs is not None:
+        raise InputError("--synthetic and --python-docs both write DATA; pass one of them")
+    if not Path(args.data).exists():
+        if args.synthetic is not None:
+            from .synthetic import synthetic_texts
+
+            _write_texts(Path(args.data), synthetic_texts(args.synthetic, args.seed))
+        elif args.python_docs is not None:
+            from .pydocs import python_doc_texts
+
+            _write_texts(Path(args.data), python_doc_texts(args.python_docs, args.seed))
     summary = run_lab(spec_from_args(args))
     print(json.dumps(summary, indent=2) if args.json else summary_table(summary))
     print(f"lab: {args.out}")
