@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -135,6 +136,43 @@ def train_recipe(recipe: str, items, config: ExperimentConfig, directory: Path, 
     return record
 
 
+CLAUSE = re.compile(r"\((\d+)\)\s*(.+?)\s+is\s+an?\s+([A-Za-z-]+)")
+
+
+def solved_by_position(output: str, item) -> bool:
+    """A lenient reading of an answer, for diagnosis only (the benchmark's checker is
+    kk.check): clause (k) is taken to be about the k-th person shown, whatever name it
+    writes, and either the puzzle's role words or knight/knave count. True when every
+    position gets the right truth value. It separates "recalled the solution but
+    misspelled a new name or fell back to knight/knave" from "did not recall it"."""
+    truth, liar = (w.lower() for w in item.meta["roles"])
+    said = {}
+    for index, _name, word in CLAUSE.findall(output):
+        word = word.lower()
+        value = True if word in (truth, "knight") else False if word in (liar, "knave") else None
+        said.setdefault(int(index), value)
+    names, order = item.meta["names"], item.meta["order"]
+    return all(said.get(k + 1) is item.gold[names[i]] for k, i in enumerate(order))
+
+
+def lenient_limem(out: Path, run_dir: Path) -> dict[str, dict]:
+    """LiMem per perturbation with solved_by_position() grading both runs."""
+    import pandas as pd
+
+    originals = {i.id: i for i in read_items(out / "train.jsonl")}
+    perturbed = {i.id: i for i in read_items(out / "perturbed.jsonl")}
+    base = pd.read_parquet(run_dir.parent / "run_train" / "parts")
+    solved = {i: solved_by_position(o, originals[i]) for i, o in zip(base["id"], base["output"])}
+    rows = pd.read_parquet(run_dir / "parts")
+    found = {}
+    for how, group in rows.groupby("perturbation"):
+        pairs = [(solved[perturbed[i].source_id], solved_by_position(o, perturbed[i]))
+                 for i, o in zip(group["id"], group["output"])]
+        acc, cr, score = limem_score([a for a, _ in pairs], [b for _, b in pairs])
+        found[str(how)] = {"accuracy": acc, "consistency": cr, "limem": score}
+    return found
+
+
 def diagnostics(out: Path, run_dir: Path) -> dict[str, dict]:
     """Per perturbation: how often the model gave the ORIGINAL's answer (math types; a
     memorizer does this), and how often it used knight/knave words under `roles`."""
@@ -146,6 +184,7 @@ def diagnostics(out: Path, run_dir: Path) -> dict[str, dict]:
     solved_rows = pd.read_parquet(run_dir.parent / "run_train" / "parts")
     solved = dict(zip(solved_rows["id"], solved_rows["correct"].astype(bool)))
     rows = pd.read_parquet(run_dir / "parts")
+    lenient = lenient_limem(out, run_dir)
     found: dict[str, dict] = {}
     for how, group in rows.groupby("perturbation"):
         old_answer = default_words = 0
@@ -169,6 +208,7 @@ def diagnostics(out: Path, run_dir: Path) -> dict[str, dict]:
                                     "limem": score}
         if how == "roles":
             entry["used_knight_knave"] = default_words / len(group)
+        entry["lenient"] = lenient[str(how)]
         found[str(how)] = entry
     return found
 
@@ -207,6 +247,8 @@ def table(recipe: str, result: dict) -> str:
                     f"LiMem {novel['limem']:.3f}")
         if "used_knight_knave" in r:
             note = f"answered knight/knave {r['used_knight_knave']:.2f}"
+        if "lenient" in r:
+            note += f"; lenient grading (by position, any role words): LiMem {r['lenient']['limem']:.3f}"
         lines.append(f"| {r['perturbation']} | {r['n_pairs']} | {r['accuracy']:.3f} | "
                      f"{r['accuracy_perturbed']:.3f} | {r['consistency']:.3f} | "
                      f"**{r['limem']:.3f}** | {note} |")
