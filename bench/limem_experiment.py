@@ -248,7 +248,8 @@ def table(recipe: str, result: dict) -> str:
         if "used_knight_knave" in r:
             note = f"answered knight/knave {r['used_knight_knave']:.2f}"
         if "lenient" in r:
-            note += f"; lenient grading (by position, any role words): LiMem {r['lenient']['limem']:.3f}"
+            lenient = f"lenient grading (by position, any role words): LiMem {r['lenient']['limem']:.3f}"
+            note = f"{note}; {lenient}" if note else lenient
         lines.append(f"| {r['perturbation']} | {r['n_pairs']} | {r['accuracy']:.3f} | "
                      f"{r['accuracy_perturbed']:.3f} | {r['consistency']:.3f} | "
                      f"**{r['limem']:.3f}** | {note} |")
