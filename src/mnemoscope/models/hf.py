@@ -123,6 +123,13 @@ def choose_start_token(tok) -> int | None:
     return None
 
 
+def generation_prefix(start: list[int], specials: set[int], ids: Sequence[int]) -> list[int]:
+    """What goes before a generation prompt: the start token, as in scoring, except before
+    a prompt that already opens with a special token (a chat template's `<|im_start|>`, a
+    BOS), which the model saw in training with nothing in front of it."""
+    return [] if ids and ids[0] in specials else start
+
+
 def _identity(name, source, file_hash, torch_dtype, max_length, config, start_token_id):
     import torch
     import transformers
@@ -349,8 +356,8 @@ class HFModel:
         order = sorted(range(len(prompts)), key=lambda k: len(prompts[k]))
         for start in range(0, len(order), step):
             idx = order[start:start + step]
-            seqs = [(prefix if not prompts[k] or prompts[k][0] not in specials else [])
-                    + list(prompts[k]) for k in idx]
+            seqs = [generation_prefix(prefix, specials, prompts[k]) + list(prompts[k])
+                    for k in idx]
             width = max(len(s) for s in seqs)
             input_ids = torch.full((len(seqs), width), pad, dtype=torch.long)
             mask = torch.zeros_like(input_ids)

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..types import Capabilities, InputError, TokenScores
 from .base import ModelConfig
+from .hf import generation_prefix
 
 
 class VLLMModel:
@@ -55,11 +56,12 @@ class VLLMModel:
     def decode(self, ids: Sequence[int]) -> str:
         return self.tokenizer.decode(list(ids), skip_special_tokens=True)
 
-    def _prompt(self, ids: Sequence[int], generation: bool = False) -> dict[str, Any]:
-        # as the HF backend: a generation prompt that opens with a special token (a chat
-        # template) gets nothing in front of it
-        opened = generation and bool(ids) and ids[0] in set(self.tokenizer.all_special_ids)
-        prefix = [] if self.start_token_id is None or opened else [self.start_token_id]
+    def _prompt(self, ids: Sequence[int], specials: set[int] | None = None) -> dict[str, Any]:
+        """A request's prompt; `specials` (the tokenizer's special ids) marks a generation
+        prompt, which gets the HF backend's generation_prefix rule."""
+        prefix = [] if self.start_token_id is None else [self.start_token_id]
+        if specials is not None:
+            prefix = generation_prefix(prefix, specials, ids)
         return {"prompt_token_ids": (prefix + list(ids))[: self.max_length]}
 
     def score(self, texts: Sequence[str]) -> list[TokenScores]:
@@ -89,8 +91,9 @@ class VLLMModel:
         from vllm import SamplingParams
 
         requests, params = [], []
+        specials = set(self.tokenizer.all_special_ids)
         for index, ids in enumerate(prompts):
-            requests.append(self._prompt(ids, generation=True))
+            requests.append(self._prompt(ids, specials))
             params.append(SamplingParams(
                 n=n, max_tokens=max_new_tokens, temperature=temperature,
                 top_k=top_k or -1 if temperature > 0 else -1, top_p=top_p or 1.0,
