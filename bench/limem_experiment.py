@@ -155,15 +155,10 @@ def solved_by_position(output: str, item) -> bool:
     return all(said.get(k + 1) is item.gold[names[i]] for k, i in enumerate(order))
 
 
-def lenient_limem(out: Path, run_dir: Path) -> dict[str, dict]:
-    """LiMem per perturbation with solved_by_position() grading both runs."""
-    import pandas as pd
-
-    originals = {i.id: i for i in read_items(out / "train.jsonl")}
-    perturbed = {i.id: i for i in read_items(out / "perturbed.jsonl")}
-    base = pd.read_parquet(run_dir.parent / "run_train" / "parts")
+def lenient_limem(originals: dict, perturbed: dict, base, rows) -> dict[str, dict]:
+    """LiMem per perturbation with solved_by_position() grading both runs (`base`: the
+    originals' run rows, `rows`: the perturbed run's)."""
     solved = {i: solved_by_position(o, originals[i]) for i, o in zip(base["id"], base["output"])}
-    rows = pd.read_parquet(run_dir / "parts")
     found = {}
     for how, group in rows.groupby("perturbation"):
         pairs = [(solved[perturbed[i].source_id], solved_by_position(o, perturbed[i]))
@@ -184,7 +179,7 @@ def diagnostics(out: Path, run_dir: Path) -> dict[str, dict]:
     solved_rows = pd.read_parquet(run_dir.parent / "run_train" / "parts")
     solved = dict(zip(solved_rows["id"], solved_rows["correct"].astype(bool)))
     rows = pd.read_parquet(run_dir / "parts")
-    lenient = lenient_limem(out, run_dir)
+    lenient = lenient_limem(originals, perturbed, solved_rows, rows)
     found: dict[str, dict] = {}
     for how, group in rows.groupby("perturbation"):
         old_answer = default_words = 0
