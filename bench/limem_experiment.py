@@ -25,6 +25,7 @@ Each stage is saved (models, resumable runs), so a re-run continues where it sto
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
@@ -60,6 +61,8 @@ class ExperimentConfig:
     augmented_epochs: int = 6      # over originals + variants: 1 + variants views per epoch
     variants: int = 4
     other_roles: float = 0.5
+    invented: float = 0.0          # share of made-up names / role words in the variants
+    new_words_each_epoch: int = 0  # 1: every epoch gets its own variants (no string repeats)
     batch_size: int = 8
     # The bottom 18 of SmolLM2's 30 layers stay fixed and their output is cached
     # (lab/frozen.py), so a step runs only the top 12 and costs a fraction of a full one;
@@ -88,11 +91,22 @@ def make_items(config: ExperimentConfig, out: Path) -> dict[str, list]:
     return sets
 
 
-def training_items(recipe: str, originals, config: ExperimentConfig) -> list:
+def training_items(recipe: str, originals, config: ExperimentConfig) -> tuple[list, int]:
+    """The sequences to train on and the number of passes over them. With
+    new_words_each_epoch the list holds every epoch's sequences (the originals once per
+    epoch, each time with new variants) and is passed over once."""
     if recipe == "plain":
-        return list(originals)
-    augment = AugmentConfig(variants=config.variants, other_roles=config.other_roles)
-    return list(originals) + training_variants(originals, augment, config.seed)
+        return list(originals), config.plain_epochs
+    augment = AugmentConfig(variants=config.variants, other_roles=config.other_roles,
+                            invented=config.invented)
+    if not config.new_words_each_epoch:
+        return (list(originals) + training_variants(originals, augment, config.seed),
+                config.augmented_epochs)
+    items = []
+    for epoch in range(config.augmented_epochs):
+        items += [dataclasses.replace(o, id=f"{o.id}@{epoch}") for o in originals]
+        items += training_variants(originals, augment, config.seed, round=epoch)
+    return items, 1
 
 
 def check_no_leak(train, tests) -> None:
@@ -102,7 +116,8 @@ def check_no_leak(train, tests) -> None:
                            "the augmentation pools must stay disjoint from the test pools")
 
 
-def train_recipe(recipe: str, items, config: ExperimentConfig, directory: Path, log) -> dict:
+def train_recipe(recipe: str, items, epochs: int, config: ExperimentConfig, directory: Path,
+                 log) -> dict:
     from mnemoscope.lab.config import TrainConfig
     from mnemoscope.lab.train import fine_tune, save_model
 
@@ -110,7 +125,6 @@ def train_recipe(recipe: str, items, config: ExperimentConfig, directory: Path, 
         log(f"{recipe}: reusing the fine-tuned model in {directory}")
         return json.loads((directory.parent / "training.json").read_text(encoding="utf-8"))
     plain = recipe == "plain"
-    epochs = config.plain_epochs if plain else config.augmented_epochs
     train = TrainConfig(method="full", epochs=epochs, batch_size=config.batch_size,
                         learning_rate=config.plain_learning_rate if plain else config.learning_rate,
                         frozen_layers=config.plain_frozen_layers if plain else config.frozen_layers,
@@ -125,15 +139,26 @@ def train_recipe(recipe: str, items, config: ExperimentConfig, directory: Path, 
               "frozen_layers": train.frozen_layers, "learning_rate": train.lr,
               "steps": len(curve), "train_s": round(time.time() - started, 1),
               "final_loss": sum(p["loss"] for p in curve[-10:]) / min(10, len(curve)),
-              "loss_by_epoch": [round(sum(p["loss"] for p in curve if p["epoch"] == e) /
-                                      sum(1 for p in curve if p["epoch"] == e), 4)
-                                for e in range(1, epochs + 1)]}
+              "loss_by_epoch": loss_by_epoch(
+                  curve, epochs, 0 if plain or not config.new_words_each_epoch
+                  else config.augmented_epochs)}
     log(f"{recipe}: {record['steps']} steps on {len(items)} sequences in {record['train_s']} s, "
         f"loss by epoch {record['loss_by_epoch']}")
     save_model(model, directory)
     (directory.parent / "training.json").write_text(json.dumps(record, indent=2) + "\n",
                                                     encoding="utf-8")
     return record
+
+
+def loss_by_epoch(curve, epochs: int, chunks: int = 0) -> list[float]:
+    """Mean loss per epoch, or with `chunks` (one pass over every epoch's variants) per
+    1/chunks of the steps, the share an epoch's worth of sequences takes."""
+    if chunks:
+        size = -(-len(curve) // chunks)
+        groups = [curve[i:i + size] for i in range(0, len(curve), size)]
+    else:
+        groups = [[p for p in curve if p["epoch"] == e] for e in range(1, epochs + 1)]
+    return [round(sum(p["loss"] for p in g) / len(g), 4) for g in groups if g]
 
 
 CLAUSE = re.compile(r"\((\d+)\)\s*(.+?)\s+is\s+an?\s+([A-Za-z-]+)")
@@ -282,11 +307,11 @@ def main(argv=None) -> int:
     if results_path.exists():
         report["recipes"] = json.loads(results_path.read_text(encoding="utf-8"))["recipes"]
     for recipe in recipes:
-        items = training_items(recipe, sets["train"], config)
+        items, epochs = training_items(recipe, sets["train"], config)
         check_no_leak(items, sets["perturbed"] + sets["fresh"])
         directory = out / recipe
         directory.mkdir(exist_ok=True)
-        training = train_recipe(recipe, items, config, directory / "model", log)
+        training = train_recipe(recipe, items, epochs, config, directory / "model", log)
         result = {"training": training, **evaluate(recipe, directory, out, config, log)}
         report["recipes"][recipe] = result
         results_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

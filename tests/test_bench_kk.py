@@ -214,3 +214,13 @@ def test_names_never_contain_one_another():
     names = COMMON_NAMES + UNCOMMON_NAMES + TRAINING_NAMES
     assert len(set(names)) == len(names)
     assert not [(a, b) for a in names for b in names if a != b and a.lower() in b.lower()]
+
+
+def test_prompt_uses_the_right_article_for_each_role_word():
+    puzzle = Puzzle(names=("Ann", "Bo"), statements=(["leaf", 1, False],
+                                                     ["and", ["leaf", 0, True], ["leaf", 1, True]]),
+                    roles=("angel", "devil"))
+    text = puzzle.to_item("x").prompt
+    assert text.startswith("Every inhabitant of an island is either an angel or a devil. "
+                           "An angel only ever says true things; a devil only ever says")
+    assert "Who is an angel and who is a devil?" in text

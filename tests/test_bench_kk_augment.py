@@ -159,3 +159,50 @@ def torch_equal(a, b) -> bool:
     import torch
 
     return bool(torch.equal(a, b))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 5))
+def test_invented_words_keep_the_puzzle_and_stay_out_of_every_test_pool(seed, n):
+    (item,) = KK.generate(1, seed, level=n)
+    puzzle = Puzzle.from_item(item)
+    variant = surface_variant(puzzle, random.Random(seed), other_roles=1.0, invented=1.0)
+    assert solutions(variant.statements) == solutions(puzzle.statements)
+    test_words = {w.lower() for w in UNCOMMON_NAMES + DEFAULT_ROLES + puzzle.names}
+    test_words |= {w for pair in ALTERNATIVE_ROLES for w in pair}
+    assert len({m.lower() for m in variant.names}) == n
+    assert not {m.lower() for m in variant.names} & test_words
+    assert not set(variant.roles) & test_words
+    truthful, liar = variant.roles
+    assert not truthful.startswith(liar) and not liar.startswith(truthful)
+    as_item = variant.to_item("v")
+    assert KK.grade(as_item, as_item.meta["answer"]).correct
+
+
+def test_invented_word_is_made_of_syllables_and_reproducible():
+    from mnemoscope.benchmarks.kk_augment import invented_word
+
+    words = [invented_word(random.Random(7)) for _ in range(3)]
+    assert len(set(words)) == 1 and words[0].isalpha() and words[0].islower()
+    assert 4 <= len(words[0]) <= 12
+
+
+def test_each_round_gives_new_words_and_round_zero_the_old_ones():
+    originals = generate("kk", 10, 0, level=2)
+    config = AugmentConfig(variants=2, invented=0.5)
+    first = training_variants(originals, config, seed=0)
+    again = training_variants(originals, config, seed=0, round=0)
+    later = training_variants(originals, config, seed=0, round=1)
+    assert first == again
+    assert [v.id for v in later][:2] == [f"{originals[0].id}+r1aug0", f"{originals[0].id}+r1aug1"]
+    assert not {v.prompt for v in first} & {v.prompt for v in later}
+    def by_position(variants):
+        return [Puzzle.from_item(v).solution() for v in variants]
+    assert by_position(first) == by_position(later)
+
+
+def test_augment_shares_must_be_shares():
+    with pytest.raises(ValueError, match="invented"):
+        AugmentConfig(invented=1.5)
+    with pytest.raises(ValueError, match="other_roles"):
+        AugmentConfig(other_roles=-0.1)

@@ -49,15 +49,17 @@ def prompt(names: Sequence[str], statements: Sequence[Statement], roles: Sequenc
            order: Sequence[int]) -> str:
     truthful, liar = roles
     people = ", ".join(names[i] for i in order[:-1]) + f" and {names[order[-1]]}"
-    lines = [f"Every inhabitant of an island is either a {truthful} or a {liar}. "
-             f"A {truthful} only ever says true things; a {liar} only ever says false things. "
+    a_truthful, a_liar = _article(truthful), _article(liar)
+    lines = [f"Every inhabitant of an island is either {a_truthful} {truthful} or {a_liar} {liar}. "
+             f"{a_truthful.capitalize()} {truthful} only ever says true things; "
+             f"{a_liar} {liar} only ever says false things. "
              f"You meet {len(names)} inhabitants: {people}."]
     for i in order:
         text = say(statements[i], names, roles)
         lines.append(f'{names[i]} says: "{text[0].upper() + text[1:]}."')
     example = " ".join(f"({k + 1}) {names[i]} is {_article(truthful)} {truthful}/{liar}"
                        for k, i in enumerate(order))
-    lines.append(f"Who is {_article(truthful)} {truthful} and who is {_article(liar)} {liar}? "
+    lines.append(f"Who is {a_truthful} {truthful} and who is {a_liar} {liar}? "
                  f"End your answer with one line of the form: {CONCLUSION} {example}")
     return "\n".join(lines)
 
