@@ -10,10 +10,12 @@ cached, lab/frozen.py, so that it fits a CPU budget):
 
   plain      the training puzzles, each in its one wording (Xie et al. 2024's setup).
   augmented  the training puzzles plus `variants` fresh wordings of each (kk_augment.py):
-             new names, a random presentation order, half of them other role words. The
-             pools are disjoint from the test perturbations' (no test prompt is a training
-             prompt; checked below), so the model is pushed to memorize the puzzle rather
-             than the string.
+             new names, a random presentation order, half of them other role words; by
+             default half of those names and role words are invented from syllables and
+             every epoch gets new variants, so no variant string repeats. The pools are
+             disjoint from the test perturbations' (no test prompt is a training prompt;
+             checked below), so the model is pushed to memorize the puzzle rather than the
+             string. (docs/benchmarks.md has every recipe tried and its figures.)
 
 Expected if the model memorized the puzzles: LiMem clearly above 0 under leaf/statement
 (it repeats the answer it learned, which is now wrong) and near 0 under perturbations that
@@ -52,7 +54,7 @@ class ExperimentConfig:
     n_puzzles: int = 100           # training puzzles (all are trained on and graded)
     people: int = 2
     seed: int = 0
-    n_perturbed_sources: int = 40  # the first N training puzzles get perturbed twins
+    n_perturbed_sources: int = 100  # the first N training puzzles get perturbed twins
     n_fresh: int = 30              # unseen control puzzles
     recipes: str = "plain,augmented"   # comma-separated
     plain_epochs: int = 12
@@ -61,8 +63,8 @@ class ExperimentConfig:
     augmented_epochs: int = 6      # over originals + variants: 1 + variants views per epoch
     variants: int = 4
     other_roles: float = 0.5
-    invented: float = 0.0          # share of made-up names / role words in the variants
-    new_words_each_epoch: int = 0  # 1: every epoch gets its own variants (no string repeats)
+    invented: float = 0.5          # share of made-up names / role words in the variants
+    new_words_each_epoch: int = 1  # 1: every epoch gets its own variants (no string repeats)
     batch_size: int = 8
     # The bottom 18 of SmolLM2's 30 layers stay fixed and their output is cached
     # (lab/frozen.py), so a step runs only the top 12 and costs a fraction of a full one;
