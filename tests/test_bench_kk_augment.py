@@ -196,6 +196,7 @@ def test_each_round_gives_new_words_and_round_zero_the_old_ones():
     assert first == again
     assert [v.id for v in later][:2] == [f"{originals[0].id}+r1aug0", f"{originals[0].id}+r1aug1"]
     assert not {v.prompt for v in first} & {v.prompt for v in later}
+
     def by_position(variants):
         return [Puzzle.from_item(v).solution() for v in variants]
     assert by_position(first) == by_position(later)
@@ -206,3 +207,25 @@ def test_augment_shares_must_be_shares():
         AugmentConfig(invented=1.5)
     with pytest.raises(ValueError, match="other_roles"):
         AugmentConfig(other_roles=-0.1)
+
+
+def test_a_repeated_text_is_cached_once(tiny_model_dir, monkeypatch):
+    from mnemoscope.lab.config import TrainConfig
+    from mnemoscope.lab.frozen import FrozenBottom
+    from mnemoscope.lab.train import fine_tune
+    from mnemoscope.models import load_model
+
+    rows, real_cache = [], FrozenBottom.cache
+
+    def counting_cache(self, torch, batches):
+        states = real_cache(self, torch, batches)
+        rows.append(len(states))
+        return states
+
+    monkeypatch.setattr(FrozenBottom, "cache", counting_cache)
+    model = load_model(str(tiny_model_dir), batch_size=4)
+    texts = ["of the city", "of the river", "of the city", "of the city"]
+    curve = fine_tune(model, texts, TrainConfig(epochs=2, batch_size=2, learning_rate=1e-2,
+                                                frozen_layers=1),
+                      progress=False, prompts=["the old king"] * 4)
+    assert rows == [2] and len(curve) == 4

@@ -101,9 +101,17 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *, progress: boo
         from .frozen import FrozenBottom
 
         frozen = FrozenBottom(model.model, config.frozen_layers)
-        cached = frozen.cache(torch, ((ids.to(device), mask.to(device)) for ids, mask, _ in
-                                      (_batch(torch, sequences[k:k + config.batch_size], pad)
-                                       for k in range(0, len(sequences), config.batch_size))))
+        # a text repeated in `texts` (e.g. once per epoch's worth of data) is cached once
+        slot: dict[tuple[int, ...], int] = {}
+        unique = []
+        for sequence in sequences:
+            if tuple(sequence[0]) not in slot:
+                slot[tuple(sequence[0])] = len(unique)
+                unique.append(sequence)
+        states = frozen.cache(torch, ((ids.to(device), mask.to(device)) for ids, mask, _ in
+                                      (_batch(torch, unique[k:k + config.batch_size], pad)
+                                       for k in range(0, len(unique), config.batch_size))))
+        cached = [states[slot[tuple(ids)]] for ids, _ in sequences]
     params = [p for p in trainable.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
     steps_per_epoch = math.ceil(len(sequences) / config.batch_size)
