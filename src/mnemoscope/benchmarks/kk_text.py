@@ -57,7 +57,7 @@ def prompt(names: Sequence[str], statements: Sequence[Statement], roles: Sequenc
     for i in order:
         text = say(statements[i], names, roles)
         lines.append(f'{names[i]} says: "{text[0].upper() + text[1:]}."')
-    example = " ".join(f"({k + 1}) {names[i]} is {_article(truthful)} {truthful}/{liar}"
+    example = " ".join(f"({k + 1}) {names[i]} is {a_truthful} {truthful}/{liar}"
                        for k, i in enumerate(order))
     lines.append(f"Who is {a_truthful} {truthful} and who is {a_liar} {liar}? "
                  f"End your answer with one line of the form: {CONCLUSION} {example}")
