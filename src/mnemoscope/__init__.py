@@ -5,8 +5,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__  # noqa: E402
 from .types import Capabilities, InputError, MnemoscopeError, Sample, TokenScores  # noqa: E402
 
 __all__ = ["Capabilities", "InputError", "MnemoscopeError", "Sample", "TokenScores",

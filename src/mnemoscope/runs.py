@@ -163,3 +163,12 @@ def write_summary(directory: str | Path, summary: dict[str, Any]) -> Path:
     path = Path(directory) / SUMMARY_FILE
     write_json_atomic(path, summary)
     return path
+
+
+def default_out(data: str, model: str, kind: str = "score") -> str:
+    """runs/[<kind>-]<data stem>-<model stem>: the default run folder of every audit, for
+    the CLI and the Python API alike (`score` runs have no kind prefix)."""
+    stem = "endpoint" if "://" in model else Path(model.rstrip("/")).stem
+    prefix = "" if kind == "score" else f"{kind}-"
+    return str(Path("runs") / f"{prefix}{Path(data).stem}-{stem}")
+
