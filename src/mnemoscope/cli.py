@@ -71,9 +71,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
     signals = None
     if args.signals:
-        from .signals import _split_top_level
+        from .signals import split_specs
 
-        signals = tuple(_split_top_level(args.signals))
+        signals = tuple(split_specs(args.signals))
     out = args.out or default_out("", args.data, args.model)
     spec = ScoreSpec(
         data=data_config(args), out=out, model=model_config(args), signals=signals,

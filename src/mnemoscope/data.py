@@ -43,6 +43,14 @@ def data_hash(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def data_identity(data: DataConfig) -> dict[str, Any]:
+    """The `data` block of every run identity: which file (and its content hash) and how it
+    is read. The report reads texts back through it."""
+    return {"path": str(Path(data.path).resolve()), "hash": data_hash(data.path),
+            "text_column": data.text_column, "label_column": data.label_column,
+            "id_column": data.id_column, "limit": data.limit}
+
+
 def _open_text(path: Path):
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8", newline="")
@@ -192,6 +200,3 @@ def load_samples(config: DataConfig | str, **options: Any) -> list[Sample]:
                          "others do. Label every row, or none.")
     return samples
 
-
-def iter_texts(samples: Iterable[Sample]) -> list[str]:
-    return [s.text for s in samples]

@@ -11,21 +11,19 @@ written as soon as they finish, then summarise from what is on disk.
 from __future__ import annotations
 
 import logging
-import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from . import __version__
-from .data import DataConfig, data_hash, load_samples
+from .data import DataConfig, data_identity, load_samples
 from .metrics import summarize_signal
 from .models import Model, ModelConfig, load_model, require
-from .runs import RunWriter, chunked, read_rows, write_summary
-from .signals import Context, Signal, build_signals
+from .runs import RunWriter, default_out, resume_identity
+from .signals import Context, Signal, ViewSetup, build_signals, split_specs, views
 from .signals.minkpp import token_z_scores
-from .types import InputError, Sample, TokenScores
+from .types import Sample, TokenScores
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +35,11 @@ class ScoreSpec:
     data: DataConfig
     out: str
     model: ModelConfig = field(default_factory=ModelConfig)
-    signals: tuple[str | Signal, ...] | None = None   # None = loss, zlib, lowercase, min_k, min_k_plus_plus
+    signals: tuple[str | Signal, ...] | None = None   # None = signals.DEFAULT (+ reference)
     reference_model: str | None = None           # adds the `reference` signal
+    # settings of the views that signals read, by option name (see signals/views.py);
+    # `reference_model` above is the same as view_options["reference_model"]
+    view_options: Mapping[str, Any] = field(default_factory=dict)
     chunk_size: int = 64                         # samples per written part
     save_tokens: bool = True                     # per-token arrays for the report's heatmap
     bootstrap: int = 1000
@@ -82,34 +83,20 @@ class ScoreResult:
         return "\n".join(lines)
 
 
-def _views_needed(signals: Sequence[Signal]) -> set[str]:
-    return set().union(*(s.views for s in signals)) if signals else set()
+def _views_needed(signals: Sequence[Signal]) -> list[str]:
+    return sorted(set().union(*(s.views for s in signals))) if signals else []
 
 
-def _check_capabilities(signals: Sequence[Signal], model: Model) -> None:
-    for s in signals:
-        require(model, s.needs, f"signal {s.column!r}")
-
-
-def _check_reference(signals: Sequence[Signal], has_reference: bool) -> None:
-    if "reference" in _views_needed(signals) and not has_reference:
-        raise InputError("signal 'reference' needs a reference model: pass --reference-model PATH "
-                         "(a smaller model of the same family, or the base model of a fine-tune).")
-
-
-def rows_for_chunk(chunk: list[Sample], model: Model, reference: Model | None,
-                    signals: Sequence[Signal], save_tokens: bool) -> list[dict[str, Any]]:
+def rows_for_chunk(chunk: Sequence[Sample], model: Model,
+                   view_scorers: Mapping[str, Callable[[Sequence[str]], list[TokenScores]]],
+                   signals: Sequence[Signal], save_tokens: bool) -> list[dict[str, Any]]:
     texts = [s.text for s in chunk]
     target = model.score(texts)
-    views: dict[str, list[TokenScores]] = {}
-    needed = _views_needed(signals)
-    if "lowercase" in needed:
-        views["lowercase"] = model.score([t.lower() for t in texts])
-    if "reference" in needed and reference is not None:
-        views["reference"] = reference.score(texts)
+    # each view scored once per chunk, however many signals read it
+    viewed = {name: scorer(texts) for name, scorer in view_scorers.items()}
     rows = []
     for i, (sample, scores) in enumerate(zip(chunk, target)):
-        ctx = Context(text=sample.text, views={k: v[i] for k, v in views.items()})
+        ctx = Context(text=sample.text, views={k: v[i] for k, v in viewed.items()})
         row: dict[str, Any] = {"id": sample.id}
         if sample.label is not None:
             row["label"] = sample.label
@@ -132,70 +119,28 @@ def rows_for_chunk(chunk: list[Sample], model: Model, reference: Model | None,
 @dataclass(frozen=True)
 class ScoreJob:
     """The per-chunk work of a score run as plain configs, so a Ray worker can rebuild it
-    (see mnemoscope.scale); `open()` loads the models and returns chunk -> rows."""
+    (see mnemoscope.scale); `open()` loads the model and views and returns chunk -> rows."""
 
     model: ModelConfig
-    reference: ModelConfig | None
+    views: tuple[Any, ...]                    # prepared View objects (signals/views.py)
     signals: tuple[Signal, ...]
     save_tokens: bool
 
-    def open(self, model: Model | None = None, reference: Model | None = None):
+    def open(self, model: Model | None = None):
         model = model or load_model(self.model)
-        if reference is None and self.reference is not None:
-            reference = load_model(self.reference)
-        _check_capabilities(self.signals, model)
-        return lambda chunk: rows_for_chunk(chunk, model, reference, self.signals,
+        for s in self.signals:
+            require(model, s.needs, f"signal {s.column!r}")
+        scorers = {view.registry_name: view.open(model) for view in self.views}
+        return lambda chunk: rows_for_chunk(chunk, model, scorers, self.signals,
                                             self.save_tokens)
 
 
-def summarize_run(run_dir: Path, signal_columns: Sequence[str], *, resamples: int = 1000,
-                  seed: int = 0) -> tuple[Any, dict[str, Any]]:
-    rows = read_rows(run_dir, columns=None)
-    labels = rows["label"].tolist() if "label" in rows.columns else None
-    summary = {c: summarize_signal(labels, rows[c].to_numpy(dtype=float), resamples=resamples,
-                                   seed=seed) for c in signal_columns}
-    write_summary(run_dir, summary)
-    return rows, summary
-
-
-def _score_identity(spec: ScoreSpec, signals: Sequence[Signal], model_identity: dict[str, Any],
-                    reference_identity: dict[str, Any] | None) -> dict[str, Any]:
-    """What must match for a run folder to be resumed. Library versions, batch size, device
-    and engine are recorded in spec.json but do not block a resume."""
-    def strip(identity):
-        return None if identity is None else {k: v for k, v in identity.items() if k != "versions"}
-
-    return {
-        "kind": "score",
-        "model": strip(model_identity),
-        "reference_model": strip(reference_identity),
-        "data": {"path": str(Path(spec.data.path).resolve()), "hash": data_hash(spec.data.path),
-                 "text_column": spec.data.text_column, "label_column": spec.data.label_column,
-                 "id_column": spec.data.id_column, "limit": spec.data.limit},
-        "signals": [{"name": s.registry_name, "params": s.params(), "column": s.column}
-                    for s in signals],
-        "save_tokens": spec.save_tokens,
-        "seed": spec.seed,
-    }
-
-
-def _open_run(spec: ScoreSpec, signals, model_identity, reference_identity, engine: str):
-    extra = {"mnemoscope_version": __version__, "python": platform.python_version(),
-             "versions": model_identity.get("versions", {}),
-             "runtime": {"batch_size": spec.model.batch_size, "device": spec.model.device,
-                         "chunk_size": spec.chunk_size, "engine": engine}}
-    return RunWriter(spec.out, _score_identity(spec, signals, model_identity, reference_identity),
-                     extra)
-
-
-def _pending(samples: list[Sample], writer: RunWriter, out: str) -> list[Sample]:
-    done = writer.done_ids()
-    pending = [s for s in samples if s.id not in done]
-    if done:
-        log.info("resuming %s: %d of %d samples already scored", out,
-                 len(samples) - len(pending), len(samples))
-    pending.sort(key=lambda s: len(s.text))       # length buckets across the whole run
-    return pending
+def _view_options(spec: ScoreSpec, reference: Model | None) -> dict[str, Any]:
+    options = dict(spec.view_options)
+    for name, value in (("reference_model", spec.reference_model), ("reference_model", reference)):
+        if value is not None:
+            options[name] = value
+    return options
 
 
 def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model | None = None,
@@ -205,42 +150,47 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
 
     engine="ray" scores on a Ray Data actor pool (`workers` actors, each holding the same
     backend and signals, writing the same run-store parts); see mnemoscope.scale."""
-    samples = load_samples(spec.data)
-    has_reference = spec.reference_model is not None or reference is not None
-    signals = build_signals(spec.signals, reference=has_reference)
-    _check_reference(signals, has_reference)
-    from .scale.engines import prepare_model, run_chunks
+    from .scale.engines import check_engine, prepare_model
 
-    reference_config = (ModelConfig(**{**asdict(spec.model), "model": spec.reference_model})
-                        if spec.reference_model else None)
+    check_engine(engine, model)
+    options = _view_options(spec, reference)
+    signals = build_signals(spec.signals, options)
+    for name in _views_needed(signals):      # a missing view option fails before any loading
+        views.get(name).check(options)
+    samples = load_samples(spec.data)
     needs = [(s.needs, f"signal {s.column!r}") for s in signals]
     model, model_identity, model_config = prepare_model(spec.model, model, engine, needs)
-    reference_identity = None
-    if reference is not None or reference_config is not None:
-        reference, reference_identity, reference_config = prepare_model(
-            reference_config, reference, engine, [])
-    job = ScoreJob(model_config, reference_config, tuple(signals), spec.save_tokens)
-    writer = _open_run(spec, signals, model_identity, reference_identity, engine)
-    pending = _pending(samples, writer, spec.out)
-    run_chunks(writer, job, list(chunked(pending, spec.chunk_size)), engine=engine,
-               make_rows=job.open(model, reference) if engine == "local" else None,
-               workers=workers, address=ray_address, total=len(samples),
-               already_done=len(samples) - len(pending), desc="scoring", progress=spec.progress)
 
+    def prepare_second_model(given: Any):
+        config = ModelConfig(**{**asdict(spec.model), "model": given}) \
+            if isinstance(given, str) else None
+        return prepare_model(config, None if isinstance(given, str) else given, engine, [])
+
+    setup = ViewSetup(options, prepare_second_model, samples)
+    prepared = tuple(views.get(name).prepare(setup) for name in _views_needed(signals))
+    job = ScoreJob(model_config, prepared, tuple(signals), spec.save_tokens)
+    identity = {
+        "views": {v.registry_name: resume_identity(v.identity()) for v in prepared
+                  if v.identity() is not None},
+        "data": data_identity(spec.data),
+        "signals": [{"name": s.registry_name, "params": s.params(), "column": s.column}
+                    for s in signals],
+        "save_tokens": spec.save_tokens, "seed": spec.seed}
+    run = RunWriter.open(spec.out, "score", identity, model=model_identity,
+                         runtime={"batch_size": spec.model.batch_size, "device": spec.model.device,
+                                  "chunk_size": spec.chunk_size, "engine": engine})
+    pending = run.pending(samples)
+    run.process(pending, job, chunk_size=spec.chunk_size,
+                make_rows=job.open(model) if engine == "local" else None, total=len(samples),
+                desc="scoring", unit="text", progress=spec.progress, engine=engine,
+                workers=workers, address=ray_address)
     columns = [s.column for s in signals]
-    rows, summary = summarize_run(Path(spec.out), columns, resamples=spec.bootstrap, seed=spec.seed)
-    result = ScoreResult(Path(spec.out), rows, summary, columns)
-    if spec.report:
-        _write_report(Path(spec.out))
-    return result
-
-
-def _write_report(run_dir: Path) -> None:
-    try:
-        from .report import write_report
-    except ImportError:
-        return
-    write_report(run_dir)
+    rows = run.rows()
+    labels = rows["label"].tolist() if "label" in rows.columns else None
+    summary = {c: summarize_signal(labels, rows[c].to_numpy(dtype=float),
+                                   resamples=spec.bootstrap, seed=spec.seed) for c in columns}
+    run.finish(summary, report=spec.report)
+    return ScoreResult(Path(spec.out), rows, summary, columns)
 
 
 def score(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None = None,
@@ -253,10 +203,8 @@ def score(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None =
           workers: int = 2, **options: Any) -> ScoreResult:
     """Python API: the same as `mnemoscope score`. Returns rows, summary and the run folder."""
     model_name = model if isinstance(model, str) else model.name
-    out = out or str(Path("runs") / f"{Path(data).stem}-{Path(model_name).name}")
-    from .signals import _split_top_level
-
-    signal_specs = tuple(_split_top_level(signals)) if isinstance(signals, str) else \
+    out = out or default_out(str(data), model_name, "score")
+    signal_specs = tuple(split_specs(signals)) if isinstance(signals, str) else \
         (tuple(signals) if signals is not None else None)
     ref_model = reference_model if not isinstance(reference_model, str) else None
     spec = ScoreSpec(

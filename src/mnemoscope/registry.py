@@ -1,11 +1,16 @@
 """One registry type for every pluggable kind (signals, backends, report sections).
 
 Third-party packages register through the entry-point group named by `group`: each
-entry point is imported on first lookup, and importing it runs its `register` calls.
+entry point is imported on first lookup, and importing it runs its `register` calls. A
+module that is not installed as a package (a signal in one file of your own) can be named
+in MNEMOSCOPE_PLUGINS (comma-separated module names on sys.path or PYTHONPATH): it is
+imported on first lookup the same way.
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 from importlib import metadata
 from typing import Callable, Generic, Iterator, TypeVar
 
@@ -38,6 +43,16 @@ class Registry(Generic[T]):
         self._plugins_loaded = True
         for entry_point in metadata.entry_points(group=self.group):
             entry_point.load()
+        for module in filter(None, (m.strip() for m in
+                                    os.environ.get("MNEMOSCOPE_PLUGINS", "").split(","))):
+            try:
+                importlib.import_module(module)
+            except ImportError as exc:
+                from .types import InputError
+
+                raise InputError(f"MNEMOSCOPE_PLUGINS names {module!r}, which cannot be "
+                                 f"imported ({exc}). Put its folder on PYTHONPATH, or fix the "
+                                 "name.") from None
 
     def get(self, name: str) -> T:
         if name not in self._items:

@@ -1,10 +1,18 @@
-"""The run store: one folder per run, append-only, resumable.
+"""The run store and the one run lifecycle every audit follows.
 
     <run>/spec.json          what produced it; `identity` must match to resume
     <run>/parts/*.parquet    rows, written as the run goes (each part written to a temporary
-                             name, then renamed: a crash never leaves half a part)
+                             name, fsynced, then renamed: a crash never leaves half a part)
     <run>/summary.json       metrics, rewritten at the end
     <run>/report.html        a view of the above
+    <run>/.lock              held while a process works on the run (a second one is refused)
+
+An audit is "rows for a chunk + a summary from rows":
+
+    run = RunWriter.open(out, "extract", {"data": data_identity(cfg), ...}, model=identity)
+    pending = run.pending(samples)                   # ids not on disk yet, length-sorted
+    run.process(pending, job, make_rows=..., ...)    # one part per chunk, local or on Ray
+    run.finish(summarize(run.rows()), report=True)   # summary.json, then report.html
 
 A re-run with the same identity skips ids already in a part; a different identity is
 refused. Rows are plain Parquet: `pandas.read_parquet(run / "parts")` or DuckDB's
@@ -14,27 +22,65 @@ refused. Rows are plain Parquet: `pandas.read_parquet(run / "parts")` or DuckDB'
 from __future__ import annotations
 
 import json
+import logging
 import os
+import platform
 import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-T = TypeVar("T")
+from ._version import __version__
+from .types import InputError, SpecMismatchError
 
-from .types import SpecMismatchError
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 SPEC_FILE = "spec.json"
 SUMMARY_FILE = "summary.json"
 PARTS_DIR = "parts"
+BAD_PARTS_DIR = "parts.unreadable"   # beside parts/, so read_parquet(parts) never sees them
+LOCK_FILE = ".lock"
+# What a folder may hold and still be adopted as a new run (editor and OS droppings).
+IGNORABLE = {".DS_Store", "Thumbs.db"}
 
 
-def write_json_atomic(path: Path, payload: Any) -> None:
+# ---------------------------------------------------------------- durable files
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:          # some filesystems refuse to open a folder; nothing to sync then
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    """Write `data` to a temporary name beside `path`, fsync it, rename it over `path`, and
+    fsync the folder: after a crash or power loss the file is either old or new, never cut."""
+    path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=False, default=json_default) + "\n",
-                   encoding="utf-8")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(tmp, path)
+    _fsync_dir(path.parent)
+    return path
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_json_atomic(path: str | Path, payload: Any) -> Path:
+    return write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=False,
+                                              default=json_default) + "\n")
 
 
 def json_default(value: Any) -> Any:
@@ -49,6 +95,37 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def read_json(path: str | Path, what: str) -> Any:
+    """A JSON file mnemoscope wrote, or an InputError that names it."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no {what} here. Point at a run folder mnemoscope "
+                         "wrote.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: the {what} is not valid JSON ({exc}). Restore it, or "
+                         "start the run in a new folder.") from None
+
+
+# ---------------------------------------------------------------- identities
+def resume_identity(model_identity: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The part of a backend's identity that must match to resume a run: everything but
+    library versions (recorded in spec.json, but they change scores only by float noise).
+    The one rule for every audit."""
+    if model_identity is None:
+        return None
+    return {k: v for k, v in model_identity.items() if k != "versions"}
+
+
+def default_out(data: str, model: str, kind: str = "score") -> str:
+    """runs/[<kind>-]<data stem>-<model stem>: the default run folder of every audit, for
+    the CLI and the Python API alike (`score` runs have no kind prefix)."""
+    stem = "endpoint" if "://" in model else Path(model.rstrip("/")).stem
+    prefix = "" if kind == "score" else f"{kind}-"
+    return str(Path("runs") / f"{prefix}{Path(data).stem}-{stem}")
+
+
 def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
     if isinstance(old, dict) and isinstance(new, dict):
         out = []
@@ -60,6 +137,55 @@ def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
     return []
 
 
+# ---------------------------------------------------------------- one process per run
+_HELD_LOCKS: dict[str, int] = {}      # resolved run folder -> open fd holding its lock
+
+
+def _acquire_lock(directory: Path) -> None:
+    """Refuse a second process on the same run folder (two writers would duplicate rows
+    or race on spec.json). The lock is an flock on <run>/.lock, released when the run
+    finishes or the process dies; the same process may reopen its own run."""
+    key = str(directory.resolve())
+    if key in _HELD_LOCKS:
+        return
+    import fcntl
+
+    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 64).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise InputError(f"{directory} is in use by another mnemoscope process (pid {holder}). "
+                         "Wait for it to finish, or pass another --out.") from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode("ascii"))
+    _HELD_LOCKS[key] = fd
+
+
+def _release_lock(directory: Path) -> None:
+    fd = _HELD_LOCKS.pop(str(directory.resolve()), None)
+    if fd is not None:
+        os.close(fd)            # closing the descriptor drops the flock
+
+
+def _refuse_foreign(directory: Path) -> None:
+    """Never adopt a folder mnemoscope did not make: a mistyped --out pointing at a user's
+    folder would otherwise get our files (and, for some audits, deletions) inside it."""
+    if not directory.is_dir():
+        if directory.exists():
+            raise InputError(f"--out {directory} is a file, not a folder. Pass a folder path.")
+        return
+    foreign = sorted(p.name for p in directory.iterdir()
+                     if p.name not in IGNORABLE and p.name != LOCK_FILE
+                     and not (p.name.startswith(".") and p.name.endswith(".tmp")))
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
+        raise InputError(f"--out {directory} already holds files that are not a mnemoscope run "
+                         f"({shown}); nothing was touched. Pass a new or empty folder.")
+
+
+# ---------------------------------------------------------------- the run
 class RunWriter:
     """Opens (or resumes) a run folder and appends rows to it in Parquet parts."""
 
@@ -72,8 +198,17 @@ class RunWriter:
         spec_path = self.dir / SPEC_FILE
         identity = json.loads(json.dumps(identity, default=json_default))
         if spec_path.is_file():
-            existing = json.loads(spec_path.read_text(encoding="utf-8"))
-            diffs = _differences(existing.get("identity"), identity)
+            _acquire_lock(self.dir)
+            existing = read_json(spec_path, "run spec (spec.json)")
+            diffs = _differences(existing.get("identity") if isinstance(existing, dict)
+                                 else None, identity)
+            if diffs and self._holds_no_results():
+                # a run that failed before writing anything (a wrong column, say) must not
+                # block the corrected command
+                log.info("%s: replacing the spec of a run that holds no results", self.dir)
+                write_json_atomic(spec_path, {"identity": identity, **(extra or {}),
+                                              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+                diffs = []
             if diffs:
                 shown = "; ".join(diffs[:3]) + (" ..." if len(diffs) > 3 else "")
                 raise SpecMismatchError(
@@ -81,19 +216,79 @@ class RunWriter:
                     "--out, or delete that folder to start over.")
             self.resumed = True
         else:
+            _refuse_foreign(self.dir)
             self.dir.mkdir(parents=True, exist_ok=True)
+            _acquire_lock(self.dir)
             write_json_atomic(spec_path, {"identity": identity, **(extra or {}),
                                           "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
             self.resumed = False
         self.parts.mkdir(exist_ok=True)
+        self._clean_temporaries()
+
+    @classmethod
+    def open(cls, out: str | Path, kind: str, identity: dict[str, Any], *,
+             model: dict[str, Any] | None = None,
+             runtime: dict[str, Any] | None = None) -> "RunWriter":
+        """Open or resume the run of one audit. `identity` holds what must match to resume
+        (data, parameters); `model` is the backend's full identity, of which everything but
+        library versions must match too (`resume_identity`). `runtime` (batch size, device,
+        engine) is recorded and never blocks a resume."""
+        full = {"kind": kind, **({"model": resume_identity(model)} if model is not None else {}),
+                **identity}
+        extra = {"mnemoscope_version": __version__, "python": platform.python_version(),
+                 "versions": (model or {}).get("versions", {}), "runtime": runtime or {}}
+        return cls(out, full, extra)
+
+    def _holds_no_results(self) -> bool:
+        """Nothing but spec.json, the lock and empty folders (temporaries don't count)."""
+        for path in self.dir.rglob("*"):
+            name = path.name
+            if path.is_dir() or name in (SPEC_FILE, LOCK_FILE) or name in IGNORABLE \
+                    or (name.startswith(".") and name.endswith(".tmp")):
+                continue
+            return False
+        return True
+
+    def _clean_temporaries(self) -> None:
+        """Temporary files of a killed process (we hold the lock, so none is in flight)."""
+        for folder in (self.dir, self.parts):
+            for stale in folder.glob(".*.tmp"):
+                try:
+                    stale.unlink()
+                except OSError:
+                    pass
 
     def done_ids(self) -> set[str]:
+        """Ids present in readable parts. A part that cannot be read (cut short by a power
+        loss, say) is moved to parts.unreadable/ with a warning, and its rows are redone."""
         import pyarrow.parquet as pq
 
         done: set[str] = set()
         for part in sorted(self.parts.glob("*.parquet")):
-            done.update(pq.read_table(part, columns=["id"]).column("id").to_pylist())
+            try:
+                done.update(pq.read_table(part, columns=["id"]).column("id").to_pylist())
+            except Exception as exc:      # pyarrow raises ArrowInvalid, OSError, KeyError...
+                aside = self.dir / BAD_PARTS_DIR
+                aside.mkdir(exist_ok=True)
+                os.replace(part, aside / part.name)
+                log.warning("%s: part %s cannot be read (%s); moved to %s, its rows will be "
+                            "computed again", self.dir, part.name, str(exc).splitlines()[0][:120],
+                            aside)
         return done
+
+    def pending(self, items: Sequence[T], row_ids: Callable[[T], Sequence[str]] | None = None,
+                sort_key: Callable[[T], Any] | None = None) -> list[T]:
+        """The items some of whose rows are not on disk yet, sorted by `sort_key` (default:
+        text length, so batches hold texts of similar length). `row_ids(item)` lists the
+        rows an item writes (default: its id)."""
+        done = self.done_ids()
+        ids_of = row_ids or (lambda item: [item.id])  # type: ignore[attr-defined]
+        pending = [it for it in items if not all(r in done for r in ids_of(it))]
+        if done:
+            log.info("resuming %s: %d of %d items already done", self.dir,
+                     len(items) - len(pending), len(items))
+        pending.sort(key=sort_key or (lambda it: len(it.text)))  # type: ignore[attr-defined]
+        return pending
 
     def add(self, rows: Iterable[dict[str, Any]]) -> None:
         self._buffer.extend(rows)
@@ -107,10 +302,58 @@ class RunWriter:
         table = pa.Table.from_pylist(self._buffer)
         name = f"part-{time.time_ns():020d}-{self.worker}-{uuid.uuid4().hex[:8]}.parquet"
         tmp = self.parts / f".{name}.tmp"
-        pq.write_table(table, tmp)
+        with open(tmp, "wb") as handle:
+            pq.write_table(table, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, self.parts / name)
+        _fsync_dir(self.parts)
         self._buffer.clear()
         return self.parts / name
+
+    def write_missing(self, rows: Iterable[dict[str, Any]]) -> None:
+        """For audits whose rows come all at once: write those not on disk, as one part."""
+        done = self.done_ids()
+        self.add(r for r in rows if r["id"] not in done)
+        self.flush()
+
+    def process(self, items: Sequence[Any], job: Any, *, chunk_size: int,
+                make_rows: Callable[[Sequence[Any]], list[dict[str, Any]]] | None = None,
+                total: int, desc: str, unit: str = "item", progress: bool = True,
+                engine: str = "local", workers: int = 2, address: str | None = None) -> None:
+        """Write the rows of `items` (already pending) one part per chunk of `chunk_size`:
+        in this process with `make_rows`, or on a Ray actor pool that opens `job`."""
+        from .scale.engines import run_chunks
+
+        run_chunks(self, job, list(chunked(items, max(1, chunk_size))), engine=engine,
+                   make_rows=make_rows, workers=workers, address=address, total=total,
+                   already_done=total - len(items), desc=desc, unit=unit, progress=progress)
+
+    def rows(self, columns: list[str] | None = None):
+        return read_rows(self.dir, columns)
+
+    def finish(self, summary: dict[str, Any], *, report: bool = True) -> dict[str, Any]:
+        """Write summary.json, then report.html (a view: a failure to draw it is a warning,
+        never a lost run), and release the folder."""
+        write_summary(self.dir, summary)
+        if report:
+            write_report_quietly(self.dir)
+        self.close()
+        return summary
+
+    def close(self) -> None:
+        _release_lock(self.dir)
+
+
+def write_report_quietly(run_dir: str | Path) -> None:
+    try:
+        from .report import write_report
+    except ImportError:
+        return
+    try:
+        write_report(run_dir)
+    except Exception as exc:   # a report is a view; never lose a finished run over it
+        log.warning("report for %s not written: %s", run_dir, exc)
 
 
 def chunked(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
@@ -138,7 +381,8 @@ def write_chunks(writer: RunWriter, chunks: Iterable[Sequence[T]],
 
 
 def read_rows(directory: str | Path, columns: list[str] | None = None):
-    """All rows of a run as a pandas DataFrame, in part order, one row per id."""
+    """All rows of a run as a pandas DataFrame, in part order, one row per id. A part that
+    cannot be read is named in an InputError (a resume moves it aside and redoes it)."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -146,29 +390,21 @@ def read_rows(directory: str | Path, columns: list[str] | None = None):
     parts = sorted((Path(directory) / PARTS_DIR).glob("*.parquet"))
     if not parts:
         return pd.DataFrame(columns=columns or ["id"])
-    tables = [pq.read_table(p, columns=columns) for p in parts]
+    tables = []
+    for part in parts:
+        try:
+            tables.append(pq.read_table(part, columns=columns))
+        except Exception as exc:      # ArrowInvalid, OSError: a damaged file
+            raise InputError(f"{part}: this part cannot be read ({str(exc).splitlines()[0][:120]}). "
+                             "Re-run the audit's command with the same --out: it sets the part "
+                             "aside and recomputes its rows.") from None
     frame = pa.concat_tables(tables, promote_options="default").to_pandas()
     return frame.drop_duplicates(subset="id", keep="first").reset_index(drop=True)
 
 
 def read_spec(directory: str | Path) -> dict[str, Any]:
-    return json.loads((Path(directory) / SPEC_FILE).read_text(encoding="utf-8"))
-
-
-def read_summary(directory: str | Path) -> dict[str, Any]:
-    return json.loads((Path(directory) / SUMMARY_FILE).read_text(encoding="utf-8"))
+    return read_json(Path(directory) / SPEC_FILE, "run spec (spec.json)")
 
 
 def write_summary(directory: str | Path, summary: dict[str, Any]) -> Path:
-    path = Path(directory) / SUMMARY_FILE
-    write_json_atomic(path, summary)
-    return path
-
-
-def default_out(data: str, model: str, kind: str = "score") -> str:
-    """runs/[<kind>-]<data stem>-<model stem>: the default run folder of every audit, for
-    the CLI and the Python API alike (`score` runs have no kind prefix)."""
-    stem = "endpoint" if "://" in model else Path(model.rstrip("/")).stem
-    prefix = "" if kind == "score" else f"{kind}-"
-    return str(Path("runs") / f"{prefix}{Path(data).stem}-{stem}")
-
+    return write_json_atomic(Path(directory) / SUMMARY_FILE, summary)

@@ -8,19 +8,17 @@ summarise from the rows on disk. Decoding is greedy, so a run is reproducible.
 from __future__ import annotations
 
 import logging
-import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from .. import __version__
 from ..models import Model, ModelConfig, load_model, require
 from ..runs import RunWriter, write_chunks
 from ..types import Capabilities, InputError
 from .base import benchmarks
 from .items import BenchItem, items_hash, read_items
 from .prompting import has_chat_template, render_chat
-from .summary import summarize_bench_run
+from .summary import summarize_rows
 
 log = logging.getLogger(__name__)
 
@@ -114,30 +112,19 @@ def run_eval(spec: EvalSpec, *, model: Model | None = None) -> EvalResult:
     _validate(items, spec.items)
     model = model or load_model(spec.model)
     require(model, Capabilities.GENERATE, "bench eval")
-    model_identity = {k: v for k, v in model.identity().items() if k != "versions"}
-    identity = {"kind": "bench", "model": model_identity,
-                "items": {"path": str(Path(spec.items).resolve()), "hash": items_hash(items)},
-                "max_new_tokens": spec.max_new_tokens, "decoding": "greedy",
-                "chat_template": spec.chat_template and has_chat_template(model)}
-    extra = {"mnemoscope_version": __version__, "python": platform.python_version(),
-             "versions": model.identity().get("versions", {}),
-             "runtime": {"chunk_size": spec.chunk_size, "device": spec.model.device}}
-    writer = RunWriter(spec.out, identity, extra)
-    done = writer.done_ids()
-    pending = [i for i in items if i.id not in done]
-    if done:
-        log.info("resuming %s: %d of %d items already answered", spec.out,
-                 len(items) - len(pending), len(items))
+    run = RunWriter.open(spec.out, "bench", {
+        "items": {"path": str(Path(spec.items).resolve()), "hash": items_hash(items)},
+        "max_new_tokens": spec.max_new_tokens, "decoding": "greedy",
+        "chat_template": spec.chat_template and has_chat_template(model)},
+        model=model.identity(),
+        runtime={"chunk_size": spec.chunk_size, "device": spec.model.device})
     # one kind per chunk (budgets differ); shorter prompts together (less padding)
-    pending.sort(key=lambda i: (i.kind, len(i.prompt)))
-
-    write_chunks(writer, _chunks_of_one_kind(pending, spec.chunk_size),
+    pending = run.pending(items, sort_key=lambda i: (i.kind, len(i.prompt)))
+    write_chunks(run, _chunks_of_one_kind(pending, spec.chunk_size),
                  lambda chunk: answer_chunk(model, chunk, spec), total=len(items),
                  already_done=len(items) - len(pending), desc="answering", unit="item",
                  progress=spec.progress)
-    summary = summarize_bench_run(Path(spec.out))
-    if spec.report:
-        _write_report(Path(spec.out))
+    summary = run.finish(summarize_rows(run.rows()), report=spec.report)
     return EvalResult(Path(spec.out), summary)
 
 
@@ -149,14 +136,3 @@ def _chunks_of_one_kind(pending: list, size: int):
         chunk = [i for i in pending[start:start + size] if i.kind == kind]
         yield chunk
         start += len(chunk)
-
-
-def _write_report(run_dir: Path) -> None:
-    try:
-        from ..report import write_report
-    except ImportError:
-        return
-    try:
-        write_report(run_dir)
-    except Exception as exc:   # a report is a view; never lose a finished run over it
-        log.warning("report for %s not written: %s", run_dir, exc)

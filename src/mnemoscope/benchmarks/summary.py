@@ -50,7 +50,3 @@ def summarize_rows(rows) -> dict[str, Any]:
     return summary
 
 
-def summarize_bench_run(run_dir: Path) -> dict[str, Any]:
-    summary = summarize_rows(read_rows(run_dir))
-    write_summary(run_dir, summary)
-    return summary

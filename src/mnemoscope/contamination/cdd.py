@@ -130,7 +130,7 @@ def _outputs(model: Model, prompt: str, config: CDDConfig,
 
 
 def _check_backend(model: Model) -> None:
-    from .runner import require_generation
+    from .items import require_generation
 
     require_generation(model, "CDD")
     if not hasattr(model, "generate_tokens") and not hasattr(model, "encode"):
@@ -265,32 +265,28 @@ def run_cdd(spec: CDDSpec, *, model: Model | None = None, engine: str = "local",
             workers: int = 2, ray_address: str | None = None) -> CDDResult:
     """Run (or resume) a CDD/TED audit described by `spec`. engine="ray" samples on a Ray
     Data actor pool (`workers` actors, each holding the model) with the same rows."""
-    from ..runs import read_rows, write_summary
+    from ..data import data_identity
+    from ..runs import RunWriter
     from ..scale.engines import prepare_model
-    from . import runner
+    from .items import load_items
 
     explicit_answers = spec.cdd.answer_column not in (None, "answer")
-    samples, answers = runner.load_items(spec.data, spec.cdd.answer_column, explicit_answers)
+    samples, answers = load_items(spec.data, spec.cdd.answer_column, explicit_answers)
     config = _resolve_checker(spec.cdd, answers)
     model, model_identity, model_config = prepare_model(
         spec.model, model, engine, [(Capabilities.GENERATE, "CDD")])
     job = CDDJob(model_config, config)
-    identity = {"kind": "cdd",
-                "model": {k: v for k, v in model_identity.items() if k != "versions"},
-                "data": runner.data_identity(spec.data), "cdd": asdict(config),
-                "has_answers": answers is not None}
-    writer = runner.open_run(spec.out, identity, model_identity,
-                             {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size,
-                              "engine": engine})
-    runner.run_pending(writer, samples, lambda s: [s.id], job,
-                       make_rows=job.open(model) if model is not None else None,
-                       engine=engine, workers=workers, address=ray_address,
-                       chunk_size=spec.chunk_size, desc="CDD", progress=spec.progress)
-    rows = read_rows(spec.out)
-    summary = summarize_cdd(rows, config)
-    write_summary(spec.out, summary)
-    if spec.report:
-        runner.write_report(spec.out)
+    run = RunWriter.open(spec.out, "cdd", {"data": data_identity(spec.data), "cdd": asdict(config),
+                                           "has_answers": answers is not None},
+                         model=model_identity,
+                         runtime={"batch_size": spec.model.batch_size,
+                                  "chunk_size": spec.chunk_size, "engine": engine})
+    run.process(run.pending(samples), job, chunk_size=spec.chunk_size,
+                make_rows=job.open(model) if model is not None else None, total=len(samples),
+                desc="CDD", progress=spec.progress, engine=engine, workers=workers,
+                address=ray_address)
+    rows = run.rows()
+    summary = run.finish(summarize_cdd(rows, config), report=spec.report)
     return CDDResult(Path(spec.out), rows, summary)
 
 

@@ -164,32 +164,28 @@ def run_completion(spec: CompletionSpec, *, model: Model | None = None, engine: 
                    workers: int = 2, ray_address: str | None = None) -> CompletionResult:
     """Run (or resume) a partial-prompt completion audit described by `spec`. engine="ray"
     generates on a Ray Data actor pool (`workers` actors) with the same rows."""
-    from ..data import load_samples
-    from ..runs import read_rows, write_summary
+    from ..data import data_identity, load_samples
+    from ..runs import RunWriter
     from ..scale.engines import prepare_model
     from ..types import Capabilities
-    from . import runner
 
     samples = load_samples(spec.data)
     model, model_identity, model_config = prepare_model(
         spec.model, model, engine, [(Capabilities.GENERATE, "partial-prompt completion")])
     job = CompletionJob(model_config, spec.completion)
-    identity = {"kind": "completion",
-                "model": {k: v for k, v in model_identity.items() if k != "versions"},
-                "data": runner.data_identity(spec.data), "completion": asdict(spec.completion)}
-    writer = runner.open_run(spec.out, identity, model_identity,
-                             {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size,
-                              "engine": engine})
+    run = RunWriter.open(spec.out, "completion",
+                         {"data": data_identity(spec.data), "completion": asdict(spec.completion)},
+                         model=model_identity,
+                         runtime={"batch_size": spec.model.batch_size,
+                                  "chunk_size": spec.chunk_size, "engine": engine})
     ratios = spec.completion.ratios
-    runner.run_pending(writer, samples, lambda s: [row_id(s.id, r) for r in ratios], job,
-                       make_rows=job.open(model) if model is not None else None,
-                       engine=engine, workers=workers, address=ray_address,
-                       chunk_size=spec.chunk_size, desc="completion", progress=spec.progress)
-    rows = read_rows(spec.out)
-    summary = summarize_completion(rows, spec.completion)
-    write_summary(spec.out, summary)
-    if spec.report:
-        runner.write_report(spec.out)
+    pending = run.pending(samples, row_ids=lambda s: [row_id(s.id, r) for r in ratios])
+    run.process(pending, job, chunk_size=spec.chunk_size,
+                make_rows=job.open(model) if model is not None else None, total=len(samples),
+                desc="completion", progress=spec.progress, engine=engine, workers=workers,
+                address=ray_address)
+    rows = run.rows()
+    summary = run.finish(summarize_completion(rows, spec.completion), report=spec.report)
     return CompletionResult(Path(spec.out), rows, summary)
 
 

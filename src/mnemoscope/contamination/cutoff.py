@@ -228,25 +228,19 @@ def run_cutoff(results: str, out: str, config: CutoffConfig = CutoffConfig(), *,
                report: bool = True) -> CutoffResult:
     """Run (or re-run) the knowledge-cutoff analysis of a results file into `out`."""
     from ..data import data_hash
-    from ..runs import read_rows, write_summary
-    from . import runner
+    from ..runs import RunWriter
 
     rows = read_results(results, config)
     summary = analyse(rows, config)
     cut = summary["cutoff"]
     for row in rows:
         row["side"] = "" if cut is None else ("before" if row["month"] <= cut else "after")
-    identity = {"kind": "cutoff",
-                "data": {"path": str(Path(results).resolve()), "hash": data_hash(results)},
-                "cutoff": asdict(config)}
-    writer = runner.open_run(out, identity, None, {})
-    done = writer.done_ids()
-    writer.add(r for r in rows if r["id"] not in done)
-    writer.flush()
-    write_summary(out, summary)
-    if report:
-        runner.write_report(out)
-    return CutoffResult(Path(out), read_rows(out), summary)
+    run = RunWriter.open(out, "cutoff", {
+        "data": {"path": str(Path(results).resolve()), "hash": data_hash(results)},
+        "cutoff": asdict(config)})
+    run.write_missing(rows)
+    run.finish(summary, report=report)
+    return CutoffResult(Path(out), run.rows(), summary)
 
 
 def knowledge_cutoff(results: str, *, out: str | None = None, cutoff: str | None = None,

@@ -99,7 +99,7 @@ def _shard_name(position: int, path: Path) -> str:
 
 
 def identity(spec: OverlapSpec, files: Sequence[Path], tokenization) -> dict[str, Any]:
-    from .runner import data_identity
+    from ..data import data_identity
 
     config = spec.overlap
     return {"kind": "overlap", "data": data_identity(spec.data),
@@ -215,9 +215,8 @@ def summarize(rows: list[dict[str, Any]], shards: list[dict[str, Any]],
 def run_overlap(spec: OverlapSpec) -> OverlapResult:
     """Run (or resume) the overlap audit described by `spec`."""
     from ..data import load_samples
-    from ..runs import read_rows, write_summary
+    from ..runs import RunWriter
     from ..scale.engines import check_engine
-    from . import runner
     from .corpus import corpus_files
     from .ngram_index import build_index
     from .ngram_tokens import tokenization as make_tokenization
@@ -229,7 +228,8 @@ def run_overlap(spec: OverlapSpec) -> OverlapResult:
     index = build_index([s.id for s in items], [s.text for s in items], spec.overlap.n, tokens)
     ident = identity(spec, files, tokens)
     runtime = {"engine": spec.engine, "workers": spec.workers if spec.engine == "ray" else 1}
-    writer = runner.open_run(spec.out, ident, None, runtime)
+    run = RunWriter.open(spec.out, "overlap", {k: v for k, v in ident.items() if k != "kind"},
+                         runtime=runtime)
     shard_dir = Path(spec.out) / SHARDS_DIR
     shard_dir.mkdir(exist_ok=True)
     _scan_pending(spec, index, files, shard_dir)
@@ -238,14 +238,10 @@ def run_overlap(spec: OverlapSpec) -> OverlapResult:
         raise InputError(f"empty corpus: {len(files)} file(s) hold no records "
                          f"(first: {files[0]}). Point --corpus at the training data.")
     rows = item_rows(items, index, shards, spec.overlap)
-    done = writer.done_ids()
-    writer.add(r for r in rows if r["id"] not in done)
-    writer.flush()
-    summary = summarize(rows, shards, spec.overlap, ident["overlap"]["tokenization"])
-    write_summary(spec.out, summary)
-    if spec.report:
-        runner.write_report(spec.out)
-    return OverlapResult(Path(spec.out), read_rows(spec.out), summary)
+    run.write_missing(rows)
+    summary = run.finish(summarize(rows, shards, spec.overlap, ident["overlap"]["tokenization"]),
+                         report=spec.report)
+    return OverlapResult(Path(spec.out), run.rows(), summary)
 
 
 def default_out(items: str) -> str:

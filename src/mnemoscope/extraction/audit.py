@@ -7,15 +7,13 @@ the greedy measures, the sampled-extraction outcome and the PII recovered.
 
 from __future__ import annotations
 
-import platform
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from .. import __version__
-from ..data import DataConfig, data_hash, load_samples
+from ..data import DataConfig, data_identity, load_samples
 from ..models import Model, ModelConfig, load_model, require
-from ..runs import RunWriter, chunked, read_rows, write_summary
+from ..runs import RunWriter, default_out
 from ..types import Capabilities, InputError, Sample
 from .discoverable import DiscoverableConfig, add_sampled, greedy_rows
 from .summary import summarize_extraction
@@ -81,41 +79,31 @@ class ExtractJob:
         return lambda chunk: extraction_rows(chunk, model, self.spec)
 
 
-def _identity(spec: ExtractSpec, model_identity: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "extract",
-            "model": {k: v for k, v in model_identity.items() if k != "versions"},
-            "data": {"path": str(Path(spec.data.path).resolve()), "hash": data_hash(spec.data.path),
-                     "text_column": spec.data.text_column, "label_column": spec.data.label_column,
-                     "id_column": spec.data.id_column, "limit": spec.data.limit},
-            "extraction": asdict(spec.extraction), "pii": spec.pii}
-
-
 def run_extract(spec: ExtractSpec, *, model: Model | None = None, engine: str = "local",
                 workers: int = 2, ray_address: str | None = None) -> ExtractResult:
     """Run (or resume) an extraction audit described by `spec`. engine="ray" generates on a
     Ray Data actor pool (`workers` actors, each holding the model) with the same rows."""
-    from ..scale.engines import prepare_model, run_chunks
+    from ..scale.engines import prepare_model
 
     samples = load_samples(spec.data)
     model, identity, model_config = prepare_model(spec.model, model, engine,
                                                   [(Capabilities.GENERATE, "extraction")])
     job = ExtractJob(replace(spec, model=model_config))
-    make_rows = job.open(model) if model is not None else None
-    extra = {"mnemoscope_version": __version__, "python": platform.python_version(),
-             "versions": identity.get("versions", {}),
-             "runtime": {"batch_size": spec.model.batch_size, "chunk_size": spec.chunk_size,
-                         "engine": engine}}
-    writer = RunWriter(spec.out, _identity(spec, identity), extra)
-    done = writer.done_ids()
-    pending = sorted((s for s in samples if s.id not in done), key=lambda s: len(s.text))
-    run_chunks(writer, job, list(chunked(pending, spec.chunk_size)), engine=engine,
-               make_rows=make_rows, workers=workers, address=ray_address, total=len(samples),
-               already_done=len(samples) - len(pending), desc="extracting",
-               progress=spec.progress)
-    rows = read_rows(spec.out)
+    run = RunWriter.open(spec.out, "extract",
+                         {"data": data_identity(spec.data),
+                          "extraction": asdict(spec.extraction), "pii": spec.pii},
+                         model=identity,
+                         runtime={"batch_size": spec.model.batch_size,
+                                  "chunk_size": spec.chunk_size, "engine": engine})
+    pending = run.pending(samples)
+    run.process(pending, job, chunk_size=spec.chunk_size,
+                make_rows=job.open(model) if model is not None else None, total=len(samples),
+                desc="extracting", unit="text", progress=spec.progress, engine=engine,
+                workers=workers, address=ray_address)
+    rows = run.rows()
     summary = summarize_extraction(rows)
     summary["config"] = asdict(spec.extraction)
-    write_summary(spec.out, summary)
+    run.finish(summary, report=False)
     return ExtractResult(Path(spec.out), rows, summary)
 
 
@@ -128,7 +116,7 @@ def extract(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None
     """Python API: the same as `mnemoscope extract`. `extraction` takes the fields of
     DiscoverableConfig (prefix_tokens, suffix_tokens, samples, top_k, ...)."""
     model_name = model if isinstance(model, str) else model.name
-    out = out or str(Path("runs") / f"extract-{Path(data).stem}-{Path(model_name).name}")
+    out = out or default_out(str(data), model_name, "extract")
     spec = ExtractSpec(data=DataConfig(path=str(data), text_column=text_column,
                                        label_column=label_column, id_column=id_column),
                        out=out, model=ModelConfig(model=model_name, batch_size=batch_size,

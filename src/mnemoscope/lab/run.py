@@ -19,31 +19,22 @@ from __future__ import annotations
 
 import json
 import logging
-import platform
 import random
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..data import DataConfig, data_hash, load_samples
-from ..runs import RunWriter, chunked, read_rows, write_chunks, write_json_atomic, write_summary
+from ..data import DataConfig, data_identity, load_samples
+from ..runs import RunWriter, write_json_atomic
 from .config import LabSpec
 from .split import split_lab, write_lab_data
 
 log = logging.getLogger(__name__)
 
-SIGNAL_KEYS = ("auroc", "auroc_ci", "tpr_at_1pct_fpr")
-
-
 def _identity(spec: LabSpec) -> dict[str, Any]:
-    return {"kind": "lab",
-            "data": {"path": str(Path(spec.data.path).resolve()), "hash": data_hash(spec.data.path),
-                     "text_column": spec.data.text_column, "id_column": spec.data.id_column,
-                     "limit": spec.data.limit},
-            "model": spec.model.identity_fields(), "member_fraction": spec.member_fraction,
-            "seed": spec.seed, "train": asdict(spec.train), "canaries": asdict(spec.canaries),
+    return {"data": data_identity(replace(spec.data, label_column=None)),
+            "member_fraction": spec.member_fraction, "seed": spec.seed, "train": asdict(spec.train), "canaries": asdict(spec.canaries),
             **({"reference": {"trained_on_fraction": spec.reference_fraction}}
                if spec.reference == "trained" else {})}
 
@@ -114,22 +105,22 @@ def _reference_model(spec: LabSpec, out: Path):
     return load_model(spec.model)
 
 
-def _exposures(spec: LabSpec, out: Path, tuned, canaries, extra) -> list[dict[str, Any]]:
+def _exposures(spec: LabSpec, out: Path, tuned, canaries) -> list[dict[str, Any]]:
     from ..extraction.exposure import canary_exposure
 
-    identity = {"kind": "canary_exposure", "canaries": asdict(spec.canaries),
-                "exposure": asdict(spec.exposure),
-                "model": {k: v for k, v in tuned.identity().items() if k != "versions"}}
-    writer = RunWriter(out / "canaries", identity, extra)
-    done = writer.done_ids()
-    pending = [c for c in canaries if c.id not in done]
+    run = RunWriter.open(out / "canaries", "canary_exposure",
+                         {"canaries": asdict(spec.canaries), "exposure": asdict(spec.exposure)},
+                         model=tuned.identity())
     # one part per canary: a crash loses at most one
-    write_chunks(writer, chunked(pending, 1),
-                 lambda chunk: [canary_exposure(tuned, chunk[0], spec.canaries.secret_digits,
-                                                spec.exposure)],
-                 total=len(canaries), already_done=len(canaries) - len(pending),
-                 desc="canary exposure", unit="canary", progress=spec.progress)
-    return read_rows(out / "canaries").to_dict("records")
+    pending = run.pending(canaries, sort_key=lambda c: 0)   # keeps their order
+    run.process(pending, None, chunk_size=1, total=len(canaries), desc="canary exposure",
+                unit="canary", progress=spec.progress,
+                make_rows=lambda chunk: [canary_exposure(tuned, chunk[0],
+                                                         spec.canaries.secret_digits,
+                                                         spec.exposure)])
+    rows = run.rows().to_dict("records")
+    run.close()
+    return rows
 
 
 def run_lab(spec: LabSpec) -> dict[str, Any]:
@@ -137,14 +128,13 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
     from ..extraction.audit import ExtractSpec, run_extract
     from ..extraction.exposure import exposure_by_repetition
     from ..membership import ScoreSpec, run_score
-    from ..models import load_model
+    from ..models import identity_of, load_model
 
     out = Path(spec.out)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    identity = _identity(spec)
-    extra = {"mnemoscope_version": __version__, "python": platform.python_version()}
-    lab = RunWriter(out, identity, extra)            # refuses a folder made by another spec
+    # refuses a folder made by another spec
+    lab = RunWriter.open(out, "lab", _identity(spec), model=identity_of(spec.model))
     if not any(lab.parts.iterdir()):
         lab.parts.rmdir()                            # the lab's rows live in its sub-runs
     members, nonmembers, reference_pool, canaries = _prepare(spec, out)
@@ -170,7 +160,7 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
     timings["calibration"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    canary_rows = _exposures(spec, out, tuned, canaries, extra)
+    canary_rows = _exposures(spec, out, tuned, canaries)
     timings["exposure"] = time.perf_counter() - clock
 
     extraction = None
@@ -203,8 +193,7 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
                         "reference_texts": len(reference_pool), "canaries": len(canaries)}
     summary["reference_model"] = spec.reference
     summary["timings_s"] = {k: round(v, 1) for k, v in timings.items()}
-    write_summary(out, summary)
-    return summary
+    return lab.finish(summary, report=False)
 
 
 def _plain(value):

@@ -6,8 +6,8 @@ from typing import Any
 
 from .base import Model, ModelConfig, require, require_offered
 
-__all__ = ["Model", "ModelConfig", "declared_capabilities", "load_model", "require",
-           "require_offered"]
+__all__ = ["Model", "ModelConfig", "declared_capabilities", "identity_of", "load_model",
+           "require", "require_offered"]
 
 
 def declared_capabilities(config: ModelConfig):
@@ -42,3 +42,14 @@ def load_model(model: "str | ModelConfig | Model" = "smollm2-135m", **options: A
     from .hf import HFModel
 
     return HFModel(config)
+
+
+def identity_of(config: ModelConfig) -> dict[str, Any]:
+    """The identity `load_model(config).identity()` reports, without loading the weights
+    where the backend can tell from its files (Hugging Face). Audits that train first (lab,
+    unlearn) record the base model with it, under the same rule as every other run."""
+    if config.resolved_backend() == "hf":
+        from .hf import describe
+
+        return describe(config)
+    return load_model(config).identity()

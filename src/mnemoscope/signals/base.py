@@ -2,10 +2,9 @@
 
 A signal is a small frozen dataclass: its fields are its hyperparameters, `needs` says
 which backend capabilities it reads, `views` names the extra scorings it reads besides
-the text itself under the target model:
-    "lowercase"  the target model on the lowercased text
-    "reference"  the reference model on the text
-A signal reads scores; it never calls a model. One convention: higher = more likely member.
+the text itself under the target model (registered in signals/views.py, e.g. "lowercase":
+the target model on the lowercased text). A signal reads scores; it never calls a model.
+One convention: higher = more likely member.
 """
 
 from __future__ import annotations
@@ -16,8 +15,6 @@ from typing import Any, ClassVar, Mapping
 
 from ..registry import Registry
 from ..types import Capabilities, TokenScores
-
-VIEWS = ("lowercase", "reference")
 
 
 @dataclass(frozen=True)
@@ -35,6 +32,11 @@ class Signal:
     paper: ClassVar[str] = ""
     needs: ClassVar[Capabilities] = Capabilities.LOGPROBS
     views: ClassVar[frozenset[str]] = frozenset()
+    # Model passes per text beyond the target's one pass over the text (for docs and `signals`)
+    extra_passes: ClassVar[str] = "0"
+    # On by default (the DEFAULT list), or when this view option is set (e.g. a reference
+    # model given means the `reference` signal is wanted); None: only when asked for.
+    default_when: ClassVar[str | None] = None
 
     def __call__(self, s: TokenScores, ctx: Context = Context()) -> float:  # pragma: no cover
         raise NotImplementedError

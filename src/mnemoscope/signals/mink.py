@@ -11,10 +11,16 @@ from ..types import TokenScores
 from .base import Context, Signal, register
 
 
+def check_fraction(name: str, value: object) -> None:
+    """k of Min-K% and Min-K%++: a number in (0, 1], checked when the signal is built, so a
+    bad value fails before any model loads."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
+        raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
+
+
 def mean_of_lowest(values: np.ndarray, k: float) -> float:
     """Mean of the floor(k * T) smallest values, at least one."""
-    if not 0.0 < k <= 1.0:
-        raise ValueError(f"k must be in (0, 1], got {k}")
+    check_fraction("k", k)
     count = max(1, int(len(values) * k))
     return float(np.mean(np.sort(values.astype(np.float64))[:count]))
 
@@ -26,6 +32,9 @@ class MinK(Signal):
 
     k: float = 0.2
     paper = "Shi et al. 2024"
+
+    def __post_init__(self) -> None:
+        check_fraction("k", self.k)
 
     def __call__(self, s: TokenScores, ctx: Context = Context()) -> float:
         return mean_of_lowest(s.logprobs, self.k)

@@ -22,17 +22,15 @@ from __future__ import annotations
 
 import json
 import logging
-import platform
 import shutil
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..data import DataConfig, data_hash, load_samples
+from ..data import DataConfig, data_identity, load_samples
 from ..models import ModelConfig
-from ..runs import RunWriter, read_rows, write_json_atomic, write_summary
+from ..runs import RunWriter, read_rows, write_json_atomic
 from ..types import InputError
 from .adapter import ADAPTER_DIR, FULL_DIR, MERGED_DIR
 from .config import AuditConfig, UnlearnConfig, UnlearnSpec
@@ -50,16 +48,11 @@ class UnlearnResult:
 
 
 def _data_identity(config: DataConfig | None) -> dict[str, Any] | None:
-    if config is None:
-        return None
-    return {"path": str(Path(config.path).resolve()), "hash": data_hash(config.path),
-            "text_column": config.text_column, "id_column": config.id_column,
-            "limit": config.limit}
+    return None if config is None else data_identity(replace(config, label_column=None))
 
 
 def _identity(spec: UnlearnSpec) -> dict[str, Any]:
-    return {"kind": "unlearn", "model": spec.model.identity_fields(),
-            "forget": _data_identity(spec.forget), "retain": _data_identity(spec.retain),
+    return {"forget": _data_identity(spec.forget), "retain": _data_identity(spec.retain),
             "holdout": _data_identity(spec.holdout), "train": asdict(spec.train),
             "audit": asdict(spec.audit), "save_merged": spec.save_merged}
 
@@ -185,7 +178,6 @@ def _comparison_rows(before: dict[str, Any], after: dict[str, Any]) -> list[dict
 def run_unlearn(spec: UnlearnSpec) -> UnlearnResult:
     """Run (or resume) an unlearning run; returns the summary written to DIR/summary.json."""
     from ..models import load_model
-    from ..report import write_report
     from .adapter import load_unlearned
     from .audit import audit_stage, write_audit_data
 
@@ -193,8 +185,10 @@ def run_unlearn(spec: UnlearnSpec) -> UnlearnResult:
     holdout = _load(spec.holdout, "held-out")
     _check_sets(forget, retain, holdout)
     out = Path(spec.out)
-    extra = {"mnemoscope_version": __version__, "python": platform.python_version()}
-    writer = RunWriter(out, _identity(spec), extra)       # refuses a folder of another spec
+    from ..models import identity_of
+
+    # refuses a folder of another spec
+    writer = RunWriter.open(out, "unlearn", _identity(spec), model=identity_of(spec.model))
     audit_data = write_audit_data(out / "audit_data.jsonl", forget, holdout)
     audit_samples = load_samples(audit_data)
     retain_texts = [s.text for s in retain]
@@ -225,9 +219,7 @@ def run_unlearn(spec: UnlearnSpec) -> UnlearnResult:
     if not writer.done_ids():
         writer.add(_comparison_rows(before, after))
         writer.flush()
-    summary = _summary(spec, training, before, after, timings)
-    write_summary(out, summary)
-    write_report(out)
+    summary = writer.finish(_summary(spec, training, before, after, timings), report=True)
     return UnlearnResult(out, summary)
 
 

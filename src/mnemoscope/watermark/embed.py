@@ -14,14 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from .. import __version__
-from ..data import DataConfig, data_hash
+from ..data import DataConfig, data_identity
 from ..models import ModelConfig
 from ..runs import (SPEC_FILE, RunWriter, chunked, read_rows, write_chunks, write_json_atomic,
                     write_summary)
@@ -88,10 +87,7 @@ def _rows(chunk: Sequence[Sample], substituter: Substituter, seed: int) -> list[
 
 
 def _identity(spec: EmbedSpec, seed: int) -> dict[str, Any]:
-    return {"kind": "watermark-embed", "method": "leximark",
-            "data": {"path": str(Path(spec.data.path).resolve()), "hash": data_hash(spec.data.path),
-                     "text_column": spec.data.text_column, "id_column": spec.data.id_column,
-                     "limit": spec.data.limit},
+    return {"method": "leximark", "data": data_identity(replace(spec.data, label_column=None)),
             "watermark": asdict(spec.watermark), "seed": seed,
             "model": spec.model.model if spec.watermark.surprisal == "model" and spec.model else None}
 
@@ -117,11 +113,8 @@ def run_embed(spec: EmbedSpec, *, model=None, embedder=None, wordnet=None) -> di
 
         embedder = SentenceEmbedder()
     substituter = Substituter(spec.watermark, wordnet, embedder, model=model)
-    writer = RunWriter(out, _identity(spec, seed), {"mnemoscope_version": __version__})
-    done = writer.done_ids()
-    pending = [s for s in samples if s.id not in done]
-    if done:
-        log.info("resuming %s: %d of %d texts already watermarked", out, len(done), len(samples))
+    writer = RunWriter.open(out, "watermark-embed", _identity(spec, seed))
+    pending = writer.pending(samples, sort_key=lambda s: 0)     # in file order
     write_chunks(writer, chunked(pending, spec.chunk_size), lambda c: _rows(c, substituter, seed),
                  total=len(samples), already_done=len(samples) - len(pending),
                  desc="watermarking", progress=spec.progress)

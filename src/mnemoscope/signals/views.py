@@ -1,0 +1,82 @@
+"""Views: the extra scorings a signal reads besides its text under the target model.
+
+A signal names the views it reads (`views = frozenset({"lowercase"})`); the membership
+runner asks this registry for each name and never knows one by name itself. A view is a
+frozen dataclass (so a Ray worker can rebuild it) with two steps:
+
+    check(options)             before any model loads: a missing or bad option is an
+                               InputError here
+    prepare(setup) -> View     on the driver, before any scoring: load or describe what the
+                               view needs (a second model)
+    open(target) -> fn         where the rows are computed: fn(texts) -> list[TokenScores],
+                               aligned with `texts`
+
+A view that needs a setting declares it in `options`; `mnemoscope score` offers each as a
+flag (`reference_model` -> `--reference-model`) and the spec carries it, so a new view
+needs no edit to the runner, the CLI or the spec. `identity()` is what of the view must
+match for a run to resume (a reference model's identity, a prefix's hash).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping, Sequence
+
+from ..registry import Registry
+from ..types import TokenScores
+
+
+@dataclass(frozen=True)
+class ViewOption:
+    """A setting a view needs, offered by `mnemoscope score` as --<name with dashes>."""
+
+    name: str
+    help: str
+    metavar: str = "VALUE"
+
+
+@dataclass
+class ViewSetup:
+    """What `View.prepare` may use on the driver."""
+
+    options: Mapping[str, Any]                       # every view option, by name (None = unset)
+    # loads (local engine) or describes (Ray) a second model like the target:
+    # model name, path or loaded Model -> (loaded model or None, identity, config for workers)
+    prepare_model: Callable[[Any], tuple[Any, dict[str, Any], Any]]
+    samples: Sequence[Any] = ()                      # the run's samples, for views drawn from them
+
+
+class View:
+    """Base class for views (subclasses are frozen dataclasses)."""
+
+    registry_name: ClassVar[str]
+    options: ClassVar[tuple[ViewOption, ...]] = ()
+
+    @classmethod
+    def check(cls, options: Mapping[str, Any]) -> None:
+        """Raise an InputError when the options this view needs are missing or wrong
+        (called before any model is loaded)."""
+
+    @classmethod
+    def prepare(cls, setup: ViewSetup) -> "View":
+        cls.check(setup.options)
+        return cls()
+
+    def identity(self) -> dict[str, Any] | None:
+        return None
+
+    def open(self, target: Any) -> Callable[[Sequence[str]], list[TokenScores]]:  # pragma: no cover
+        raise NotImplementedError
+
+
+views: Registry[type[View]] = Registry("view", group="mnemoscope.views")
+register_view = views.register
+
+
+def all_options() -> list[ViewOption]:
+    """Every option of every registered view, once each (for the CLI)."""
+    seen: dict[str, ViewOption] = {}
+    for name in views.names():
+        for option in views.get(name).options:
+            seen.setdefault(option.name, option)
+    return list(seen.values())
