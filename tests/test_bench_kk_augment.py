@@ -74,17 +74,15 @@ def test_logic_key_ignores_renumbering_and_sees_a_changed_leaf():
 def test_completion_only_training_masks_the_prompt(tiny_model):
     # worked example: start token, 2 prompt tokens, 3 text tokens, EOS -> the loss covers
     # the 3 text tokens and EOS only; without a prompt, everything after the start token
-    import torch
-
-    from mnemoscope.lab.train import _batch, _sequences
+    from mnemoscope.training import pad_batch, tokenize
 
     start, eos = tiny_model.start_token_id, tiny_model.tokenizer.eos_token_id
     prompt_ids, text_ids = tiny_model.encode("the king"), tiny_model.encode("of the city")
     assert len(prompt_ids) == 2 and len(text_ids) == 3
-    with_prompt = _sequences(tiny_model, ["of the city"], 64, prompts=["the king"])
+    with_prompt = tokenize(tiny_model, ["of the city"], 64, prompts=["the king"])
     assert with_prompt == [([start] + prompt_ids + text_ids + [eos], 3)]
-    plain = _sequences(tiny_model, ["the king", "of the city"], 64)
-    _, mask, labels = _batch(torch, with_prompt + plain, pad=0)
+    plain = tokenize(tiny_model, ["the king", "of the city"], 64)
+    _, mask, labels = pad_batch(with_prompt + plain, pad=0)
     assert labels[0].tolist() == [-100, -100, -100] + text_ids + [eos]
     assert labels[1].tolist() == [-100] + prompt_ids + [eos] + [-100] * 3
     assert labels[2].tolist() == [-100] + text_ids + [eos] + [-100] * 2
@@ -108,14 +106,14 @@ def test_frozen_bottom_loss_equals_the_full_models_loss(tiny_model_dir):
     import torch
 
     from mnemoscope.lab.frozen import FrozenBottom
-    from mnemoscope.lab.train import _batch, _sequences
     from mnemoscope.models import load_model
+    from mnemoscope.training import pad_batch, tokenize
 
     model = load_model(str(tiny_model_dir), batch_size=4)
     net = model.model
-    seqs = _sequences(model, ["of the city", "the old king of the river"], 64,
-                      prompts=["the king", "a"])
-    ids, mask, labels = _batch(torch, seqs, pad=0)
+    seqs = tokenize(model, ["of the city", "the old king of the river"], 64,
+                    prompts=["the king", "a"])
+    ids, mask, labels = pad_batch(seqs, pad=0)
     with torch.no_grad():
         full = float(net(input_ids=ids, attention_mask=mask, labels=labels).loss)
         frozen = FrozenBottom(net, 1)

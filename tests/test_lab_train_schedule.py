@@ -3,7 +3,7 @@
 import pytest
 
 from mnemoscope.lab.config import TrainConfig
-from mnemoscope.lab.train import lr_factor
+from mnemoscope.training import lr_factor
 from mnemoscope.types import InputError
 
 

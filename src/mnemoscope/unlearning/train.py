@@ -2,7 +2,7 @@
 fine-tuning, one forget batch (plus one retain batch for IHL and GD) per step.
 
 Sequences are laid out as scoring and the lab's fine-tune lay them out (start token, text
-tokens, EOS; lab/train.py), so the loss acts on the very log-probabilities the audit
+tokens, EOS; training.py), so the loss acts on the very log-probabilities the audit
 reads. Forget batches follow a seeded shuffle per epoch; retain batches cycle through their
 own seeded shuffle. AdamW at a constant rate, gradients clipped to norm 1.
 
@@ -14,13 +14,10 @@ greedy extraction rate at or below the held-out rate measured before unlearning.
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-import torch
-
-from ..lab.train import _batch, _sequences
+from ..training import Batches, device_of, pad_id, tokenize, train_loop
 from .config import UnlearnConfig
 from .fila import accumulate_fisher, apply_fila, lora_layers
 from .losses import unlearning_loss
@@ -45,29 +42,6 @@ def total_steps(config: UnlearnConfig, n_forget: int) -> int:
     return config.epochs * math.ceil(n_forget / config.batch_size)
 
 
-class _Batches:
-    """Seeded shuffled batches of token sequences, reshuffled on every pass."""
-
-    def __init__(self, sequences: list[list[int]], size: int, pad: int, seed: int, device):
-        self.sequences, self.size, self.pad, self.device = sequences, size, pad, device
-        self.generator = torch.Generator().manual_seed(seed)
-        self.order: list[int] = []
-
-    def next(self):
-        if not self.order:
-            self.order = torch.randperm(len(self.sequences), generator=self.generator).tolist()
-        picked, self.order = self.order[:self.size], self.order[self.size:]
-        return self.one_pass_batch([self.sequences[i] for i in picked])
-
-    def one_pass_batch(self, sequences):
-        return tuple(t.to(self.device) for t in _batch(torch, sequences, self.pad))
-
-    def one_pass(self):
-        """Every sequence once, in order (the Fisher pass)."""
-        for start in range(0, len(self.sequences), self.size):
-            yield self.one_pass_batch(self.sequences[start:start + self.size])
-
-
 def _wrap_lora(network, config: UnlearnConfig):
     from peft import LoraConfig, get_peft_model
 
@@ -83,7 +57,7 @@ def _wrap_lora(network, config: UnlearnConfig):
                          "(e.g. q_proj,v_proj) against the model's layer names.") from None
 
 
-def prepare(model, config: UnlearnConfig, forget: _Batches, retain: _Batches,
+def prepare(model, config: UnlearnConfig, forget: Batches, retain: Batches,
             log: Callable[[str], None] = lambda _: None) -> Trained:
     """Wrap `model.model` for training (in place: the backend's scoring and generation see
     the adapters) and initialise it; with FILA, log-probs are unchanged at this point."""
@@ -96,8 +70,8 @@ def prepare(model, config: UnlearnConfig, forget: _Batches, retain: _Batches,
         trainable.eval()
         log(f"FILA: Fisher information over {len(forget.sequences)} forget and "
             f"{len(retain.sequences)} retain texts, {len(layers)} layers")
-        forget_fisher = accumulate_fisher(trainable, layers, forget.one_pass())
-        retain_fisher = accumulate_fisher(trainable, layers, retain.one_pass())
+        forget_fisher = accumulate_fisher(trainable, layers, forget.in_order())
+        retain_fisher = accumulate_fisher(trainable, layers, retain.in_order())
         result.fila_moved = apply_fila(layers, forget_fisher, retain_fisher)
         from .adapter import snapshot_factors
 
@@ -105,12 +79,11 @@ def prepare(model, config: UnlearnConfig, forget: _Batches, retain: _Batches,
     return result
 
 
-def make_batches(model, texts: Sequence[str], config: UnlearnConfig, seed_offset: int) -> _Batches:
-    pad = model.tokenizer.pad_token_id
-    pad = pad if pad is not None else (model.tokenizer.eos_token_id or 0)
-    device = next(model.model.parameters()).device
-    return _Batches(_sequences(model, texts, config.max_tokens), config.batch_size, pad,
-                    config.seed * 1000 + seed_offset, device)
+def make_batches(model, texts: Sequence[str], config: UnlearnConfig, seed_offset: int) -> Batches:
+    """The forget (offset 1) or retain (offset 2) texts' batches, each set in its own
+    seeded shuffle."""
+    return Batches(tokenize(model, texts, config.max_tokens), config.batch_size, pad_id(model),
+                   config.seed * 1000 + seed_offset, device_of(model))
 
 
 def unlearn_steps(model, forget_texts: Sequence[str], retain_texts: Sequence[str],
@@ -119,47 +92,52 @@ def unlearn_steps(model, forget_texts: Sequence[str], retain_texts: Sequence[str
                   log: Callable[[str], None] = lambda _: None) -> Trained:
     """Run the loop on `model` (an HF backend) in place and return what to save.
     `check()` returns the forget set's current extraction rate (stop="holdout")."""
-    from tqdm.auto import tqdm
+    import torch
 
     torch.manual_seed(config.seed)
     forget = make_batches(model, forget_texts, config, 1)
     retain = make_batches(model, retain_texts, config, 2)
     trained = prepare(model, config, forget, retain, log)
-    trainable = trained.trainable
-    params = [p for p in trainable.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
     steps = total_steps(config, len(forget_texts))
-    bar = tqdm(total=steps, unit="step", desc=f"unlearning ({config.method}, {config.adapter})",
-               disable=not progress, file=sys.stderr)
-    try:
-        for step in range(1, steps + 1):
-            trainable.train()
-            ids, mask, labels = forget.next()
-            forget_logits = trainable(input_ids=ids, attention_mask=mask).logits
-            retain_logits = retain_labels = None
-            if config.uses_retain:
-                r_ids, r_mask, retain_labels = retain.next()
-                retain_logits = trainable(input_ids=r_ids, attention_mask=r_mask).logits
-            parts = unlearning_loss(config.method, forget_logits, labels, retain_logits,
-                                    retain_labels, config.retain_weight)
-            parts["loss"].backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimiser.step()
-            optimiser.zero_grad(set_to_none=True)
-            point = {"step": step, **{k: float(v.detach()) for k, v in parts.items()}}
-            bar.update(1)
-            bar.set_postfix(loss=f"{point['loss']:.3f}")
-            if check is not None and (step % config.check_every == 0 or step == steps):
-                trainable.eval()
-                point["forget_rate"] = check()
-                log(f"step {step}: forget extraction rate {point['forget_rate']:.3f} "
-                    f"(target {target_rate:.3f})")
-                if target_rate is not None and point["forget_rate"] <= target_rate + 1e-12:
-                    trained.curve.append(point)
-                    trained.stopped = "holdout_reached"
-                    break
-            trained.curve.append(point)
-    finally:
-        bar.close()
-    trainable.eval()
+    after_step = None
+    if check is not None:
+        after_step = _holdout_check(trained, check, target_rate, config.check_every, steps, log)
+    trained.curve = train_loop(trained.trainable, steps,
+                               _step_fn(trained.trainable, forget, retain, config),
+                               lr=config.lr, after_step=after_step,
+                               desc=f"unlearning ({config.method}, {config.adapter})",
+                               progress=progress)
     return trained
+
+
+def _step_fn(trainable, forget: Batches, retain: Batches, config: UnlearnConfig):
+    """The unlearning objective on the next forget batch (and retain batch, for IHL and
+    GD): {"loss", "forget", "retain"?}."""
+    def step_fn(_step: int) -> dict[str, Any]:
+        ids, mask, labels = forget.next()
+        forget_logits = trainable(input_ids=ids, attention_mask=mask).logits
+        retain_logits = retain_labels = None
+        if config.uses_retain:
+            r_ids, r_mask, retain_labels = retain.next()
+            retain_logits = trainable(input_ids=r_ids, attention_mask=r_mask).logits
+        return unlearning_loss(config.method, forget_logits, labels, retain_logits,
+                               retain_labels, config.retain_weight)
+    return step_fn
+
+
+def _holdout_check(trained: Trained, check: Callable[[], float], target_rate: float | None,
+                   every: int, steps: int, log: Callable[[str], None]):
+    """The loop's after-step hook: every `every` steps and at the last, the forget set's
+    extraction rate (in eval mode, added to the step's point); reaching `target_rate`
+    stops training."""
+    def after_step(step: int, curve: list) -> bool:
+        if step % every and step != steps:
+            return False
+        trained.trainable.eval()
+        rate = curve[-1]["forget_rate"] = check()
+        log(f"step {step}: forget extraction rate {rate:.3f} (target {target_rate:.3f})")
+        if target_rate is not None and rate <= target_rate + 1e-12:
+            trained.stopped = "holdout_reached"
+            return True
+        return False
+    return after_step
