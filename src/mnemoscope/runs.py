@@ -42,6 +42,7 @@ SUMMARY_FILE = "summary.json"
 PARTS_DIR = "parts"
 BAD_PARTS_DIR = "parts.unreadable"   # beside parts/, so read_parquet(parts) never sees them
 LOCK_FILE = ".lock"
+MARKER_FILE = ".mnemoscope"          # "this folder is mnemoscope's", before spec.json exists
 # What a folder may hold and still be adopted as a new run (editor and OS droppings).
 IGNORABLE = {".DS_Store", "Thumbs.db"}
 
@@ -176,13 +177,26 @@ def _refuse_foreign(directory: Path) -> None:
         if directory.exists():
             raise InputError(f"--out {directory} is a file, not a folder. Pass a folder path.")
         return
+    if (directory / MARKER_FILE).is_file() or (directory / SPEC_FILE).is_file():
+        return
     foreign = sorted(p.name for p in directory.iterdir()
-                     if p.name not in IGNORABLE and p.name != LOCK_FILE
+                     if p.name not in IGNORABLE and p.name not in (LOCK_FILE, MARKER_FILE)
                      and not (p.name.startswith(".") and p.name.endswith(".tmp")))
     if foreign:
         shown = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
         raise InputError(f"--out {directory} already holds files that are not a mnemoscope run "
                          f"({shown}); nothing was touched. Pass a new or empty folder.")
+
+
+def claim_folder(directory: str | Path) -> Path:
+    """Make (or check) an output folder for an audit that writes its own files there before
+    its run opens (watermark verify writes the pairs it scores): a foreign non-empty folder
+    is refused, and the folder is marked as mnemoscope's."""
+    directory = Path(directory)
+    _refuse_foreign(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / MARKER_FILE).touch()
+    return directory
 
 
 # ---------------------------------------------------------------- the run
@@ -216,8 +230,7 @@ class RunWriter:
                     "--out, or delete that folder to start over.")
             self.resumed = True
         else:
-            _refuse_foreign(self.dir)
-            self.dir.mkdir(parents=True, exist_ok=True)
+            claim_folder(self.dir)
             _acquire_lock(self.dir)
             write_json_atomic(spec_path, {"identity": identity, **(extra or {}),
                                           "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
@@ -243,7 +256,7 @@ class RunWriter:
         """Nothing but spec.json, the lock and empty folders (temporaries don't count)."""
         for path in self.dir.rglob("*"):
             name = path.name
-            if path.is_dir() or name in (SPEC_FILE, LOCK_FILE) or name in IGNORABLE \
+            if path.is_dir() or name in (SPEC_FILE, LOCK_FILE, MARKER_FILE) or name in IGNORABLE \
                     or (name.startswith(".") and name.endswith(".tmp")):
                 continue
             return False

@@ -23,7 +23,7 @@ from typing import Any
 from ..data import DataConfig, load_samples
 from ..membership import ScoreSpec, run_score
 from ..models import ModelConfig
-from ..runs import read_rows, write_summary
+from ..runs import claim_folder, read_rows, write_summary
 from ..types import InputError
 from .embed import KEY_FILE, KEY_FORMAT
 from .leximark import Change, swap_version
@@ -117,7 +117,7 @@ def run_verify(spec: VerifySpec, *, model=None) -> dict[str, Any]:
     if not 0 < spec.alpha < 1:
         raise InputError(f"--alpha {spec.alpha}: must be between 0 and 1")
     out = Path(spec.out)
-    out.mkdir(parents=True, exist_ok=True)
+    claim_folder(out)                      # refuses a user's own folder before writing
     pairs_path = out / "pairs.jsonl"
     text = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in build_pairs(directory, key))
     if not pairs_path.is_file() or pairs_path.read_text(encoding="utf-8") != text:
