@@ -200,12 +200,14 @@ def _pending(samples: list[Sample], writer: RunWriter, out: str) -> list[Sample]
 
 def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model | None = None,
               engine: str = "local", ray_address: str | None = None,
-              workers: int = 2) -> ScoreResult:
+              workers: int = 2, samples: Sequence[Sample] | None = None) -> ScoreResult:
     """Run (or resume) a membership audit described by `spec`.
 
     engine="ray" scores on a Ray Data actor pool (`workers` actors, each holding the same
-    backend and signals, writing the same run-store parts); see mnemoscope.scale."""
-    samples = load_samples(spec.data)
+    backend and signals, writing the same run-store parts); see mnemoscope.scale.
+    `samples`: score these instead of reading spec.data, which still names the file the
+    run's identity records (watermark verify: its secret controls are never written)."""
+    samples = load_samples(spec.data) if samples is None else list(samples)
     has_reference = spec.reference_model is not None or reference is not None
     signals = build_signals(spec.signals, reference=has_reference)
     _check_reference(signals, has_reference)
