@@ -366,8 +366,10 @@ def test_verify_end_to_end_and_report(tmp_path, wordnet, frequencies, tiny_model
     assert 0 < summary["p_value"] <= 1 and 0 <= summary["auroc"] <= 1
     assert summary["n_texts"] == 12 and set(summary["tests"]) == {"loss", "zlib", "min_k",
                                                                    "min_k_plus_plus"}
-    pairs = [json.loads(l) for l in (tmp_path / "run" / "pairs.jsonl").read_text().splitlines()]
-    assert len(pairs) == 24 and pairs[0]["id"].startswith("w:") and pairs[1]["id"].startswith("c:")
+    published = [json.loads(line) for line in
+                 (tmp_path / "run" / "published.jsonl").read_text().splitlines()]
+    assert len(published) == 12 and all(p["id"].startswith("w:") for p in published)
+    assert not (tmp_path / "run" / "pairs.jsonl").exists()      # controls are never written
     diffs = (tmp_path / "run" / "differences.csv").read_text().splitlines()
     assert diffs[0].startswith("id,loss_watermarked,loss_control,loss_difference") and len(diffs) == 13
     html = (tmp_path / "run" / "report.html").read_text()

@@ -112,12 +112,34 @@ def _hf_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     except ImportError:
         raise InputError(f"{path} is a saved Hugging Face dataset; install the `datasets` "
                          "package (pip install 'mnemoscope[hfdatasets]') to read it.") from None
-    loaded = datasets.load_from_disk(str(path))
+    _check_saved_dataset_json(path)
+    try:
+        loaded = datasets.load_from_disk(str(path))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{path}: cannot read this saved Hugging Face dataset "
+                         f"({type(exc).__name__}: {str(exc)[:200]}). Save it again with "
+                         "Dataset.save_to_disk.") from None
     if isinstance(loaded, datasets.DatasetDict):
         raise InputError(f"{path} holds several splits ({', '.join(loaded)}); pass the folder "
                          f"of one split, e.g. {path}/{next(iter(loaded))}.")
     for number, record in enumerate(loaded):
         yield f"row {number}", record
+
+
+def _check_saved_dataset_json(path: Path) -> None:
+    """`datasets` reports a damaged metadata file as a bare JSONDecodeError naming no file."""
+    for name in ("dataset_dict.json", "dataset_info.json", "state.json"):
+        file = path / name
+        if not file.is_file():
+            continue
+        try:
+            json.loads(file.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            where = (f" ({exc.msg} at line {exc.lineno} column {exc.colno})"
+                     if isinstance(exc, json.JSONDecodeError) else " (not UTF-8 text)")
+            raise InputError(f"{file}: invalid JSON{where}, so this saved Hugging Face dataset "
+                             "cannot be read. Restore the file, or save the dataset again with "
+                             "Dataset.save_to_disk.") from None
 
 
 def _parse_label(value: Any, where: str, path: Path, column: str) -> int | None:

@@ -145,11 +145,13 @@ def _view_options(spec: ScoreSpec, reference: Model | None) -> dict[str, Any]:
 
 def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model | None = None,
               engine: str = "local", ray_address: str | None = None,
-              workers: int = 2) -> ScoreResult:
+              workers: int = 2, samples: Sequence[Sample] | None = None) -> ScoreResult:
     """Run (or resume) a membership audit described by `spec`.
 
     engine="ray" scores on a Ray Data actor pool (`workers` actors, each holding the same
-    backend and signals, writing the same run-store parts); see mnemoscope.scale."""
+    backend and signals, writing the same run-store parts); see mnemoscope.scale.
+    `samples`: score these instead of reading spec.data, which still names the file the
+    run's identity records (watermark verify: its secret controls are never written)."""
     from .scale.engines import check_engine, prepare_model
 
     check_engine(engine, model)
@@ -157,7 +159,7 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
     signals = build_signals(spec.signals, options)
     for name in _views_needed(signals):      # a missing view option fails before any loading
         views.get(name).check(options)
-    samples = load_samples(spec.data)
+    samples = load_samples(spec.data) if samples is None else list(samples)
     needs = [(s.needs, f"signal {s.column!r}") for s in signals]
     model, model_identity, model_config = prepare_model(spec.model, model, engine, needs)
 

@@ -8,7 +8,9 @@ What it adds over a bare `requests.Session`:
   429 and 5xx (a `Retry-After` header is honoured, capped);
 - a client-side rate limit (requests per second) shared by all threads;
 - errors a person can act on: every failure is an EndpointError (an InputError, so the CLI
-  exits 2 with one line) naming the redacted URL, the status and what to do.
+  exits 2 with one line) naming the redacted URL, the status and what to do. What the
+  server replied is quoted only after redact.scrub_reply (no HTML, one line, at most 200
+  characters, keys and tokens replaced by ***).
 
 Uses `requests` (a dependency of gguf, which mnemoscope already needs).
 """
@@ -25,6 +27,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from ..types import InputError
+from .redact import scrub_reply
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +176,7 @@ class EndpointClient:
                     return self._json(response, where)
                 if response.status_code not in RETRY_STATUS:
                     raise self._http_error(response, where)
-                last_problem = f"HTTP {response.status_code} {_error_text(response)}"
+                last_problem = f"HTTP {response.status_code} {self._error_text(response)}"
                 retry_after = response.headers.get("retry-after")
             if attempt < self.retry.max_retries:
                 wait = self.retry.wait_s(attempt, retry_after, self._rng)
@@ -189,12 +192,13 @@ class EndpointClient:
         try:
             return response.json()
         except ValueError:
-            raise EndpointError(f"{where}: the reply is not JSON ({response.text[:120]!r}). Is "
-                                "this an OpenAI-compatible server?") from None
+            quoted = scrub_reply(response.text, [self._api_key], limit=120)
+            raise EndpointError(f"{where}: the reply is not JSON ({quoted!r}). Is this an "
+                                "OpenAI-compatible server?") from None
 
     def _http_error(self, response: Any, where: str) -> EndpointError:
         status = response.status_code
-        detail = _error_text(response)
+        detail = self._error_text(response)
         if status in (401, 403):
             hint = (f"the key in ${self.api_key_env} was refused" if self.has_api_key else
                     f"no API key was sent: put it in ${self.api_key_env} (or name another "
@@ -206,19 +210,23 @@ class EndpointClient:
                 "ending in /v1) and does the server offer this endpoint?"), status)
         return EndpointError(self.scrub(f"{where}: HTTP {status} {detail}"), status)
 
+    def _error_text(self, response: Any) -> str:
+        """The server's own error message: short, one line, no HTML, no keys."""
+        return scrub_reply(_error_message(response), [self._api_key])
 
-def _error_text(response: Any) -> str:
-    """The server's own error message, short."""
+
+def _error_message(response: Any) -> str:
+    """The message in an OpenAI-style error body, else the whole body."""
     try:
         payload = response.json()
     except ValueError:
-        return response.text.strip()[:300]
+        return response.text
     if isinstance(payload, dict):
         error = payload.get("error", payload.get("detail", payload))
         if isinstance(error, dict):
             error = error.get("message", error)
-        return str(error)[:300]
-    return str(payload)[:300]
+        return str(error)
+    return str(payload)
 
 
 def _connection_problem(exc: Exception) -> str:

@@ -81,8 +81,6 @@ def build_report(run_dir: str | Path) -> str:
 
 
 def write_report(run_dir: str | Path) -> Path:
-    path = Path(run_dir) / "report.html"
-    tmp = path.with_name(".report.html.tmp")
-    tmp.write_text(build_report(run_dir), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from ..fileio import atomic_write_text
+
+    return atomic_write_text(Path(run_dir) / "report.html", build_report(run_dir))

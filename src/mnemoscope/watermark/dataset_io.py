@@ -10,9 +10,10 @@ import csv
 import gzip
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..data import DataConfig, _records, load_samples
+from ..fileio import atomic_output
 from ..types import InputError, Sample
 
 
@@ -23,42 +24,52 @@ def read_dataset(config: DataConfig) -> tuple[list[Sample], list[dict[str, Any]]
     return samples, records
 
 
-def write_dataset(source: Path, target: Path, records: list[dict[str, Any]]) -> Path:
-    """Write `records` to `target` in the format of `source` (written to a temporary name
-    first, then renamed)."""
+def write_dataset(source: Path, target: Path, records: list[dict[str, Any]],
+                  before_replace: Callable[[Path], None] | None = None) -> Path:
+    """Write `records` to `target` in the format of `source`, atomically: the new version is
+    written beside it under a temporary name and swapped in whole (fileio.atomic_output), so
+    a crash leaves the old `target` or the new one, never a mix or nothing.
+    `before_replace(tmp)` runs on the complete new version before the swap (embed records
+    its hash in the key there); if it raises, `target` is left as it was."""
     name = source.name.lower()
-    tmp = target.with_name(f".{target.name}.partial")
-    if source.is_dir():
-        if (source / "dataset_info.json").is_file() or (source / "state.json").is_file():
-            import datasets
+    if not (source.is_dir() or name.endswith(".parquet")
+            or name.removesuffix(".gz").endswith((".csv", ".tsv", ".jsonl", ".json", ".ndjson"))):
+        raise InputError(f"{source}: cannot write this format back")
+    with atomic_output(target) as tmp:
+        if source.is_dir():
+            _write_folder(source, tmp, records)
+        elif name.endswith(".parquet"):
+            import pyarrow as pa
+            import pyarrow.parquet as pq
 
-            datasets.Dataset.from_list(records).save_to_disk(str(tmp))
+            pq.write_table(pa.Table.from_pylist(records), tmp)
         else:
-            tmp.mkdir(parents=True, exist_ok=True)
-            for record in records:
-                (tmp / f"{record['id']}.txt").write_text(record["text"], encoding="utf-8")
-    elif name.endswith(".parquet"):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        pq.write_table(pa.Table.from_pylist(records), tmp)
-    else:
-        opener = gzip.open if name.endswith(".gz") else open
-        with opener(tmp, "wt", encoding="utf-8", newline="") as handle:
-            if name.removesuffix(".gz").endswith((".csv", ".tsv")):
-                fields = list(dict.fromkeys(k for r in records for k in r))
-                writer = csv.DictWriter(handle, fieldnames=fields,
-                                        delimiter="\t" if ".tsv" in name else ",")
-                writer.writeheader()
-                writer.writerows(records)
-            elif name.removesuffix(".gz").endswith((".jsonl", ".json", ".ndjson")):
-                for record in records:
-                    handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-            else:
-                raise InputError(f"{source}: cannot write this format back")
-    if target.exists():
-        import shutil
-
-        shutil.rmtree(target) if target.is_dir() else target.unlink()
-    tmp.rename(target)
+            _write_text(name, tmp, records)
+        if before_replace is not None:
+            before_replace(tmp)
     return target
+
+
+def _write_folder(source: Path, tmp: Path, records: list[dict[str, Any]]) -> None:
+    if (source / "dataset_info.json").is_file() or (source / "state.json").is_file():
+        import datasets
+
+        datasets.Dataset.from_list(records).save_to_disk(str(tmp))
+        return
+    tmp.mkdir(parents=True)
+    for record in records:
+        (tmp / f"{record['id']}.txt").write_text(record["text"], encoding="utf-8")
+
+
+def _write_text(name: str, tmp: Path, records: list[dict[str, Any]]) -> None:
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(tmp, "wt", encoding="utf-8", newline="") as handle:
+        if name.removesuffix(".gz").endswith((".csv", ".tsv")):
+            fields = list(dict.fromkeys(k for r in records for k in r))
+            writer = csv.DictWriter(handle, fieldnames=fields,
+                                    delimiter="\t" if ".tsv" in name else ",")
+            writer.writeheader()
+            writer.writerows(records)
+        else:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")

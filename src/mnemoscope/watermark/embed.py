@@ -1,12 +1,17 @@
 """`mnemoscope watermark embed`: data -> watermarked copy + secret key + summary.
 
     DIR/<data file>      the watermarked dataset, same format and columns as the input
+                         (never replaces a file of that name that embed did not write)
     DIR/key.json         SECRET: the seed and, per text, every changed position with the
                          original word, the published word, the control word and the
                          candidate set they were drawn from. Keep it private: the control
                          must never be published.
     DIR/summary.json     substitutions, and how much meaning is kept (sentence-embedding cosine)
     DIR/spec.json, DIR/parts/   resumable progress (one row per text)
+
+The data file, key and summary are written atomically (fileio), the key before the data,
+with the data's SHA-256: so a later embed into DIR can tell its own data file from a
+user's file of the same name, and replaces only its own.
 """
 
 from __future__ import annotations
@@ -20,20 +25,19 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..data import DataConfig, data_identity
+from ..data import DataConfig, data_hash, data_identity
+from ..fileio import atomic_write_json
 from ..models import ModelConfig
-from ..runs import (SPEC_FILE, RunWriter, chunked, read_rows, write_chunks, write_json_atomic,
-                    write_summary)
+from ..runs import (SPEC_FILE, SUMMARY_FILE, RunWriter, chunked, json_default, read_rows,
+                    write_chunks)
 from ..types import InputError, Sample
 from .dataset_io import read_dataset, write_dataset
+from .keyfile import KEY_FILE, KEY_FORMAT
 from .leximark import (Change, Substituter, WatermarkConfig, apply_changes, draw_changes,
                        text_rng)
 from .words import sentence_spans
 
 log = logging.getLogger(__name__)
-
-KEY_FILE = "key.json"
-KEY_FORMAT = "mnemoscope-leximark-key/1"
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,24 @@ def _resolve_seed(spec: EmbedSpec) -> int:
     if existing.is_file():
         return int(json.loads(existing.read_text(encoding="utf-8"))["identity"]["seed"])
     return secrets.randbits(63)
+
+
+def check_target(out: Path, source: Path) -> None:
+    """Refuse to replace DIR/<input name> unless it is the watermarked copy an earlier embed
+    wrote there (its hash is in DIR/key.json), and always when it is the input itself."""
+    target = out / source.name
+    if not (target.exists() or target.is_symlink()):
+        return
+    if target.resolve() == source.resolve():
+        raise InputError(f"--out {out} would overwrite the input {source}; pick another folder.")
+    try:
+        recorded = json.loads((out / KEY_FILE).read_text(encoding="utf-8")).get("data_sha256")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    if recorded is None or not target.exists() or data_hash(target) != recorded:
+        raise InputError(f"{target} already exists and is not the watermarked copy that "
+                         f"`watermark embed` wrote into {out} (or it was changed since). Move it "
+                         "away, or pick another --out.")
 
 
 def _sentence_pairs(text: str, changes: Sequence[Change], version: str) -> tuple[list[str], list[str]]:
@@ -97,8 +119,7 @@ def run_embed(spec: EmbedSpec, *, model=None, embedder=None, wordnet=None) -> di
     source = Path(spec.data.path)
     samples, records = read_dataset(spec.data)
     out = Path(spec.out)
-    if out.resolve() == source.resolve().parent and (out / source.name).resolve() == source.resolve():
-        raise InputError(f"--out {out} would overwrite the input {source}; pick another folder.")
+    check_target(out, source)
     seed = _resolve_seed(spec)
     if spec.watermark.surprisal == "model" and model is None:
         from ..models import load_model
@@ -132,16 +153,21 @@ def finish_embed(spec: EmbedSpec, samples: list[Sample], records: list[dict[str,
         watermarked.append({**record, spec.data.text_column: apply_changes(sample.text, changes,
                                                                            "watermark")})
     source = Path(spec.data.path)
-    write_dataset(source, out / source.name, watermarked)
-    write_json_atomic(out / KEY_FILE, {
-        "format": KEY_FORMAT, "seed": seed, "watermark": asdict(spec.watermark),
-        "data_file": source.name, "text_column": spec.data.text_column,
-        "id_column": spec.data.id_column, "source": str(source.resolve()),
-        "note": "SECRET. 'watermark' words are in the published data; 'control' words must "
-                "never be published: verification compares the two.",
-        "texts": key_texts})
+    check_target(out, source)
+
+    def write_key(new_data: Path) -> None:   # before the data swap: the key always vouches
+        atomic_write_json(out / KEY_FILE, {   # for what is (or is about to be) at DIR/<name>
+            "format": KEY_FORMAT, "seed": seed, "watermark": asdict(spec.watermark),
+            "data_file": source.name, "data_sha256": data_hash(new_data),
+            "text_column": spec.data.text_column,
+            "id_column": spec.data.id_column, "source": str(source.resolve()),
+            "note": "SECRET. 'watermark' words are in the published data; 'control' words must "
+                    "never be published: verification compares the two.",
+            "texts": key_texts}, default=json_default)
+
+    write_dataset(source, out / source.name, watermarked, before_replace=write_key)
     summary = embed_summary(rows.loc[[s.id for s in samples]], embedder_name)
-    write_summary(out, summary)
+    atomic_write_json(out / SUMMARY_FILE, summary, default=json_default)
     return summary
 
 

@@ -8,22 +8,23 @@ dataset before publishing it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from ..data import DataConfig
-from ..runs import write_json_atomic
+from ..data import DataConfig, data_hash
+from ..fileio import atomic_write_json
+from ..runs import json_default
 from .dataset_io import read_dataset, write_dataset
-from .embed import KEY_FILE
+from .keyfile import KEY_FILE, key_data_path, read_key
 from .leximark import Change, swap_version, text_rng
 
 
 def redraw(directory: str | Path, out: str | Path, *, seed: int,
            key: dict[str, Any] | None = None) -> Path:
     directory, out = Path(directory), Path(out)
-    key = key or json.loads((directory / KEY_FILE).read_text(encoding="utf-8"))
-    data_path = directory / key["data_file"]
+    key = key or read_key(directory)
+    data_path = key_data_path(directory, key)
+    relative = data_path.relative_to(directory.resolve())
     samples, records = read_dataset(DataConfig(path=str(data_path), text_column=key["text_column"],
                                                id_column=key.get("id_column")))
     by_id = {entry["id"]: [Change.from_json(c) for c in entry["changes"]] for entry in key["texts"]}
@@ -41,6 +42,12 @@ def redraw(directory: str | Path, out: str | Path, *, seed: int,
         new_texts.append({"id": sample.id, "changes": [c.to_json() for c in new]})
         new_records.append({**record, key["text_column"]: swap_version(original, new, "original",
                                                                        "watermark")})
-    write_dataset(data_path, out / key["data_file"], new_records)
-    write_json_atomic(out / KEY_FILE, {**key, "seed": seed, "texts": new_texts})
+
+    def write_key(new_data: Path) -> None:
+        atomic_write_json(out / KEY_FILE, {**key, "seed": seed, "texts": new_texts,
+                                           "data_sha256": data_hash(new_data)},
+                          default=json_default)
+
+    (out / relative).parent.mkdir(parents=True, exist_ok=True)
+    write_dataset(data_path, out / relative, new_records, before_replace=write_key)
     return out

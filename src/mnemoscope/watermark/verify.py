@@ -5,8 +5,15 @@ synonyms from the key) by the ordinary membership audit (`membership.run_score`,
 resume, summary and report are the same as `mnemoscope score`); then the paired
 differences go through the sign-flip test of stats.py.
 
-    RUN/pairs.jsonl        the texts scored: "w:<id>" (published, label 1), "c:<id>" (control, 0)
-    RUN/parts/, spec.json  membership rows, as `mnemoscope score` writes them (resumable)
+The run folder is meant to be shared (with a court, a reviewer, the model's owner), so it
+holds nothing from which the control could be rebuilt: the control texts are built from
+the key in memory and handed to the audit as samples, never written; rows keep scores,
+not token ids (save_tokens=False), and the report shows published texts only.
+
+    RUN/published.jsonl    the published texts scored, ids "w:<id>" (label 1), and the key's
+                           SHA-256 (so a changed key cannot resume this run)
+    RUN/parts/, spec.json  membership rows, as `mnemoscope score` writes them (resumable):
+                           "w:<id>" published, "c:<id>" control (label 0); scores only
     RUN/differences.csv    per text: each signal on both versions and their difference
     RUN/summary.json       p_value, auroc (paired), verdict, the test per signal, and the
                            usual per-signal membership summary (AUROC of the pooled scores)
@@ -15,17 +22,19 @@ differences go through the sign-flip test of stats.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..data import DataConfig, load_samples
+from ..fileio import atomic_output, atomic_write_json, atomic_write_text
 from ..membership import ScoreSpec, run_score
 from ..models import ModelConfig
-from ..runs import claim_folder, read_rows, write_summary
-from ..types import InputError
-from .embed import KEY_FILE, KEY_FORMAT
+from ..runs import SUMMARY_FILE, claim_folder, json_default, read_rows
+from ..types import InputError, Sample
+from .keyfile import KEY_FILE, key_data_path, read_key
 from .leximark import Change, swap_version
 from .stats import minimum_p_value, paired_test, verdict
 
@@ -51,20 +60,10 @@ class VerifySpec:
     report: bool = True
 
 
-def read_key(directory: Path) -> dict[str, Any]:
-    path = directory / KEY_FILE
-    if not path.is_file():
-        raise InputError(f"{directory}: no {KEY_FILE}. Pass the --out folder of "
-                         "`mnemoscope watermark embed` (it holds the key and the data).")
-    key = json.loads(path.read_text(encoding="utf-8"))
-    if key.get("format") != KEY_FORMAT:
-        raise InputError(f"{path}: not a mnemoscope watermark key (format {key.get('format')!r}).")
-    return key
-
-
 def build_pairs(directory: Path, key: dict[str, Any]) -> list[dict[str, Any]]:
-    """Published and control version of every text that carries at least one change."""
-    data_path = directory / key["data_file"]
+    """Published and control version of every text that carries at least one change.
+    SECRET: the controls must stay in memory (see the module docstring)."""
+    data_path = key_data_path(directory, key)
     if not data_path.exists():
         raise InputError(f"{data_path}: the watermarked data named in the key is missing.")
     samples = {s.id: s for s in load_samples(DataConfig(
@@ -88,6 +87,12 @@ def build_pairs(directory: Path, key: dict[str, Any]) -> list[dict[str, Any]]:
         raise InputError(f"{directory}: the key records no substitution, so there is nothing to "
                          "verify (texts too short, or no replaceable words).")
     return pairs
+
+
+def published_file_text(pairs: list[dict[str, Any]], key_sha256: str) -> str:
+    """RUN/published.jsonl: the published half of `pairs` only."""
+    return "".join(json.dumps({**p, "key_sha256": key_sha256}, ensure_ascii=False) + "\n"
+                   for p in pairs if p["id"].startswith(WATERMARK_PREFIX))
 
 
 def paired_differences(rows, columns: list[str]):
@@ -118,17 +123,21 @@ def run_verify(spec: VerifySpec, *, model=None) -> dict[str, Any]:
         raise InputError(f"--alpha {spec.alpha}: must be between 0 and 1")
     out = Path(spec.out)
     claim_folder(out)                      # refuses a user's own folder before writing
-    pairs_path = out / "pairs.jsonl"
-    text = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in build_pairs(directory, key))
-    if not pairs_path.is_file() or pairs_path.read_text(encoding="utf-8") != text:
-        pairs_path.write_text(text, encoding="utf-8")
+    pairs = build_pairs(directory, key)
+    published_path = out / "published.jsonl"
+    key_sha256 = hashlib.sha256((directory / KEY_FILE).read_bytes()).hexdigest()
+    text = published_file_text(pairs, key_sha256)
+    if not published_path.is_file() or published_path.read_text(encoding="utf-8") != text:
+        atomic_write_text(published_path, text)
+    # save_tokens stays False: token ids (and token text) of a control would spell it out
     result = run_score(ScoreSpec(
-        data=DataConfig(path=str(pairs_path)), out=str(out), model=spec.model, signals=signals,
+        data=DataConfig(path=str(published_path)), out=str(out), model=spec.model, signals=signals,
         reference_model=spec.reference_model, chunk_size=spec.chunk_size, save_tokens=False,
         bootstrap=spec.bootstrap, seed=spec.seed, progress=spec.progress, report=False),
-        model=model)
+        model=model, samples=[Sample(p["id"], p["text"], p["label"]) for p in pairs])
     table = paired_differences(read_rows(out), result.signals)
-    table.to_csv(out / "differences.csv", index=False)
+    with atomic_output(out / "differences.csv") as tmp:
+        table.to_csv(tmp, index=False)
     tests = {c: paired_test(table[f"{c}_difference"], resamples=spec.resamples, seed=spec.seed)
              for c in result.signals}
     primary = tests[signal]
@@ -148,7 +157,7 @@ def run_verify(spec: VerifySpec, *, model=None) -> dict[str, Any]:
                  "not corrected for multiple testing."),
         **result.summary,                   # per-signal membership summaries (report, tools)
     }
-    write_summary(out, summary)
+    atomic_write_json(out / SUMMARY_FILE, summary, default=json_default)
     if spec.report:
         from ..report import write_report
 

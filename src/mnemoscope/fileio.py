@@ -1,0 +1,128 @@
+"""Atomic file and folder output: a reader sees the old version or the new one, never half.
+
+Everything is written to a temporary name in the target's own folder (so the final rename
+stays on one file system), flushed to disk with fsync, then renamed over the target with
+os.replace. A failure removes the temporary and leaves the target as it was.
+
+A folder cannot be replaced by one rename while the old one exists, so it is swapped in
+three steps: old folder renamed aside, new folder renamed into place, old folder removed.
+At every moment one complete version exists under one of the names; the old one is put
+back if the second rename fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+
+def _temporary_name(target: Path, tag: str) -> Path:
+    return target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.{tag}")
+
+
+def _fsync_file(path: Path) -> None:
+    # fsync acts on the inode, so a fresh read-only descriptor flushes what a library wrote
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(path: Path) -> None:
+    """Make the names in a folder durable (a rename is only on disk once its folder is)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:             # folders cannot be opened on some platforms (Windows)
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(path: Path) -> None:
+    """fsync a file, or every file and folder under a folder."""
+    if not path.is_dir():
+        _fsync_file(path)
+        return
+    for root, _, files in os.walk(path):
+        for name in files:
+            _fsync_file(Path(root) / name)
+        _fsync_folder(Path(root))
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def _swap_folder(new: Path, target: Path) -> None:
+    aside = _temporary_name(target, "old")
+    target.rename(aside)
+    try:
+        new.rename(target)
+    except BaseException:
+        aside.rename(target)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+@contextmanager
+def atomic_output(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; write a file or a folder there. On a normal
+    exit it is fsynced and moved onto `target`; on an exception it is removed and `target`
+    is untouched.
+
+        with atomic_output(out / "data.parquet") as tmp:
+            pq.write_table(table, tmp)
+    """
+    target = Path(target)
+    tmp = _temporary_name(target, "tmp")
+    try:
+        yield tmp
+        if not tmp.exists():
+            raise FileNotFoundError(f"{tmp}: nothing was written for {target}")
+        fsync_tree(tmp)
+        if tmp.is_dir() and target.is_dir() and not target.is_symlink():
+            _swap_folder(tmp, target)
+        elif tmp.is_dir() and target.exists():
+            aside = _temporary_name(target, "old")
+            os.replace(target, aside)
+            tmp.rename(target)
+            _remove(aside)
+        else:
+            if target.is_dir() and not target.is_symlink():
+                raise IsADirectoryError(f"{target} is a folder; cannot replace it with a file")
+            os.replace(tmp, target)
+    except BaseException:
+        _remove(tmp)
+        raise
+    _fsync_folder(target.parent)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | Path, payload: Any,
+                      default: Callable[[Any], Any] | None = None) -> Path:
+    """`payload` as indented JSON (as the run store writes it), atomically."""
+    return atomic_write_text(path, json.dumps(payload, indent=2, default=default) + "\n")
