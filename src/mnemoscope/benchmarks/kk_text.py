@@ -90,7 +90,3 @@ def parse_roles(output: str, names: Sequence[str], roles: Sequence[str]) -> dict
         if matches:
             found[name] = matches[-1].group(1).lower() == roles[0].lower()
     return found
-
-
-def gold_roles(gold: dict[str, Any]) -> dict[str, bool]:
-    return {name: bool(v) for name, v in gold.items()}

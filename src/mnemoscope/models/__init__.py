@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Model, ModelConfig, require, require_offered
+from .base import BUILTIN_BACKENDS, Model, ModelConfig, backend_class, backends, require, require_offered
 
-__all__ = ["Model", "ModelConfig", "declared_capabilities", "identity_of", "load_model",
-           "require", "require_offered"]
+__all__ = ["BUILTIN_BACKENDS", "Model", "ModelConfig", "backend_class", "backends",
+           "declared_capabilities", "identity_of", "load_model", "require", "require_offered"]
 
 
 def declared_capabilities(config: ModelConfig):
     """What a backend offers, known without loading it (a Ray driver checks signals against
     this before any worker starts). None when only the loaded backend can tell."""
-    from ..types import Capabilities
-
-    return {"hf": Capabilities.LOGPROBS | Capabilities.VOCAB_STATS | Capabilities.GENERATE,
-            "vllm": Capabilities.LOGPROBS | Capabilities.GENERATE}.get(config.resolved_backend())
+    return backend_class(config.resolved_backend()).declared
 
 
 def load_model(model: "str | ModelConfig | Model" = "smollm2-135m", **options: Any) -> Model:
@@ -26,22 +23,7 @@ def load_model(model: "str | ModelConfig | Model" = "smollm2-135m", **options: A
     config = model if isinstance(model, ModelConfig) else ModelConfig(model=model, **options)
     if isinstance(model, ModelConfig) and options:
         config = ModelConfig(**{**model.__dict__, **options})
-    backend = config.resolved_backend()
-    if backend == "openai":
-        from .openai_compat import OpenAICompatModel
-
-        return OpenAICompatModel(config)
-    if backend == "vllm":
-        from .vllm_backend import VLLMModel
-
-        return VLLMModel(config)
-    if backend != "hf":
-        from ..types import InputError
-
-        raise InputError(f"unknown backend {config.backend!r}; use hf, vllm or openai")
-    from .hf import HFModel
-
-    return HFModel(config)
+    return backend_class(config.resolved_backend())(config)
 
 
 def identity_of(config: ModelConfig) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, Sequence, runtime_checkable
 
+from ..registry import Registry
 from ..types import Capabilities, TokenScores
 
 LongTextPolicy = Literal["truncate", "window"]
@@ -86,3 +87,27 @@ def require_offered(offered: Capabilities, backend: str, needed: Capabilities, w
             f"(it offers: {offered.describe()}). Use the Hugging Face backend "
             f"(a local model directory or .gguf file) or drop {who}."
         )
+
+
+# Backends register themselves (`@backends.register("hf")` on the class) with `declared`,
+# the capabilities known without loading anything (None: only the loaded backend can tell,
+# e.g. an HTTP server that may or may not return log-probs). The built-in modules are
+# imported on first lookup, so `import mnemoscope` stays free of torch; other packages
+# register through the `mnemoscope.backends` entry-point group.
+backends: Registry[type] = Registry("backend", group="mnemoscope.backends")
+BUILTIN_BACKENDS = {"hf": "mnemoscope.models.hf", "vllm": "mnemoscope.models.vllm_backend",
+                    "openai": "mnemoscope.models.openai_compat"}
+
+
+def backend_class(name: str) -> type:
+    """The registered backend class called `name` (importing a built-in one on demand)."""
+    if name not in backends._items and name in BUILTIN_BACKENDS:
+        import importlib
+
+        importlib.import_module(BUILTIN_BACKENDS[name])
+    if name not in backends:
+        from ..types import InputError
+
+        known = ", ".join(sorted(set(BUILTIN_BACKENDS) | set(backends.names())))
+        raise InputError(f"unknown backend {name!r}; use one of {known}")
+    return backends.get(name)

@@ -27,7 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..types import Capabilities, InputError, TokenScores
-from .base import ModelConfig
+from .base import ModelConfig, backends
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +157,11 @@ def describe(config: ModelConfig) -> dict[str, Any]:
                      choose_start_token(_load_tokenizer(directory, config)))
 
 
+@backends.register("hf")
 class HFModel:
     """A causal LM loaded with transformers from a local directory or GGUF file."""
+
+    declared = Capabilities.LOGPROBS | Capabilities.VOCAB_STATS | Capabilities.GENERATE
 
     def __init__(self, config: ModelConfig | None = None, **overrides: Any) -> None:
         import torch

@@ -45,7 +45,7 @@ import numpy as np
 
 from ..types import Capabilities, InputError, TokenScores
 from . import echo_logprobs as echo
-from .base import ModelConfig
+from .base import ModelConfig, backends
 from .http_client import EndpointClient, EndpointError, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,12 @@ LAYOUT_PROBE = "Hello world"
 PLACEHOLDER_ID = -1
 
 
+@backends.register("openai")
 class OpenAICompatModel:
     """A model behind an OpenAI-compatible server (vLLM, llama-cpp-python, TGI, ...)."""
+
+    # known before loading (None: only the loaded backend can tell)
+    declared = None
 
     def __init__(self, config: ModelConfig, *, client: EndpointClient | None = None) -> None:
         self.config = config

@@ -19,11 +19,16 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..types import Capabilities, InputError, TokenScores
-from .base import ModelConfig
+from .base import ModelConfig, backends
 from .hf import generation_prefix
 
 
+@backends.register("vllm")
 class VLLMModel:
+    """Scoring and generation on GPUs through vLLM (prompt log-probs, no vocabulary stats)."""
+
+    declared = Capabilities.LOGPROBS | Capabilities.GENERATE
+
     def __init__(self, config: ModelConfig, **engine_args: Any) -> None:
         try:
             from vllm import LLM

@@ -11,14 +11,10 @@ from html import escape
 from pathlib import Path
 
 from ..types import InputError
-from . import contamination_section  # noqa: F401  (registers cdd, completion, cutoff)
 from . import membership_section  # noqa: F401  (registers the membership section)
-from . import overlap_section  # noqa: F401  (registers the n-gram overlap section)
-from . import unlearning_section  # noqa: F401  (registers the unlearning section)
-from . import watermark_section  # noqa: F401  (registers the watermark verification section)
 from .context import ReportContext, safe_json
 from .page import CSS, SCRIPT
-from .sections import sections
+from .sections import discover_sections, sections
 
 __all__ = ["build_report", "sections", "write_report"]
 
@@ -54,6 +50,7 @@ def build_report(run_dir: str | Path) -> str:
     if len(rows) and "id" in rows.columns:
         ctx.texts = _load_texts(spec, set(rows["id"].astype(str).head(5000)))
     rendered = []
+    discover_sections()
     for name in sections.names():
         section = sections.get(name)()
         if section.applies(ctx):

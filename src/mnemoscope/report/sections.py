@@ -1,5 +1,7 @@
-"""Report sections: the extension point. A later audit (extraction, contamination,
-unlearning, ...) registers its own section from its own module:
+"""Report sections: the extension point. An audit keeps its section beside itself, in a
+module of its package whose name ends in `report_section` (contamination/report_section.py,
+unlearning/report_section.py, ...); the report finds and imports those modules, and their
+`register` calls add them:
 
     @sections.register("my_audit")
     class MyAuditSection:
@@ -13,21 +15,32 @@ Third-party packages use the entry-point group `mnemoscope.report_sections`.
 from __future__ import annotations
 
 from html import escape
-from typing import Protocol
-
 from ..registry import Registry
 from .context import ReportContext
 
 
-class Section(Protocol):
-    order: int
-
-    def applies(self, ctx: ReportContext) -> bool: ...
-
-    def render(self, ctx: ReportContext) -> str: ...
-
-
 sections: Registry[type] = Registry("report section", group="mnemoscope.report_sections")
+_discovered = False
+
+
+def discover_sections() -> None:
+    """Import every `*report_section` module of mnemoscope's packages (once)."""
+    global _discovered
+    if _discovered:
+        return
+    import importlib
+    import pkgutil
+
+    import mnemoscope
+
+    for package in pkgutil.iter_modules(mnemoscope.__path__):
+        if not package.ispkg or package.name == "cli":     # the command wing has no sections
+            continue
+        module = importlib.import_module(f"mnemoscope.{package.name}")
+        for child in pkgutil.iter_modules(module.__path__):
+            if child.name.endswith("report_section"):
+                importlib.import_module(f"mnemoscope.{package.name}.{child.name}")
+    _discovered = True
 
 
 def table_html(headers: list[str], rows: list[list[object]], ident: str = "") -> str:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from html import escape
 
-from .context import ReportContext
-from .sections import sections, table_html
-from .svg import histogram_svg
+from ..report.context import ReportContext
+from ..report.sections import sections, table_html
+from ..report.svg import histogram_svg
 
 
 @sections.register("watermark")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from html import escape
 
-from .context import ReportContext
-from .sections import sections, table_html
+from ..report.context import ReportContext
+from ..report.sections import sections, table_html
 
 MAX_EXAMPLES = 20
 PREVIEW_CHARS = 200

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from html import escape
 
-from .context import ReportContext
-from .sections import sections, table_html
+from ..report.context import ReportContext
+from ..report.sections import sections, table_html
 
 MAX_ITEMS = 50
 PREVIEW_CHARS = 160

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from html import escape
 
-from .context import ReportContext
-from .sections import sections, table_html
-from .svg import histogram_svg, series_svg
+from ..report.context import ReportContext
+from ..report.sections import sections, table_html
+from ..report.svg import histogram_svg, series_svg
 
 MAX_ITEMS = 50             # rows of the per-item tables
 PREVIEW_CHARS = 160
