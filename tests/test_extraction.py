@@ -144,7 +144,7 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(tmp_path, tiny_model,
 def test_cli_parses_into_a_spec():
     import argparse
 
-    from mnemoscope.extraction.command import add_command, spec_from_args
+    from mnemoscope.cli.extract import add_command, spec_from_args
 
     parser = argparse.ArgumentParser()
     add_command(parser.add_subparsers(dest="command"))

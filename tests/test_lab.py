@@ -185,7 +185,7 @@ def test_a_different_spec_is_refused_in_the_same_folder(full_run, texts, tiny_mo
 def test_cli_parses_into_a_spec(tmp_path):
     import argparse
 
-    from mnemoscope.lab.command import add_command, spec_from_args
+    from mnemoscope.cli.lab import add_command, spec_from_args
 
     parser = argparse.ArgumentParser()
     add_command(parser.add_subparsers(dest="command"))
@@ -201,6 +201,6 @@ def test_cli_parses_into_a_spec(tmp_path):
 def test_command_modules_import_without_torch():
     import subprocess
 
-    code = ("import sys, mnemoscope.lab.command, mnemoscope.extraction.command; "
+    code = ("import sys, mnemoscope.cli.lab, mnemoscope.cli.extract; "
             "sys.exit('torch' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

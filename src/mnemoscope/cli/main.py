@@ -13,22 +13,22 @@ import os
 import sys
 from typing import Sequence
 
-from . import __version__
-from .cli_args import (add_data_flags, add_engine_flags, add_model_flags, data_config, default_out,
+from .. import __version__
+from .flags import (add_data_flags, add_engine_flags, add_model_flags, data_config, default_out,
                        engine_options, model_config)
-from .types import InputError
+from ..types import InputError
 
 # Other audits add their commands here. Each module must import without torch and define
 # add_command(subparsers), which adds one subparser and sets `func` (args -> exit code).
 COMMAND_MODULES: tuple[str, ...] = (
-    "mnemoscope.lab.command",
-    "mnemoscope.extraction.command",
-    "mnemoscope.benchmarks.command",
-    "mnemoscope.contamination.command",
-    "mnemoscope.report.command",
-    "mnemoscope.models.command",
-    "mnemoscope.watermark.command",
-    "mnemoscope.unlearning.command",
+    "mnemoscope.cli.lab",
+    "mnemoscope.cli.extract",
+    "mnemoscope.cli.bench",
+    "mnemoscope.cli.contamination",
+    "mnemoscope.cli.report",
+    "mnemoscope.cli.endpoint",
+    "mnemoscope.cli.watermark",
+    "mnemoscope.cli.unlearn",
 )
 
 
@@ -67,11 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from .membership import ScoreSpec, run_score
+    from ..membership import ScoreSpec, run_score
 
     signals = None
     if args.signals:
-        from .signals import _split_top_level
+        from ..signals import _split_top_level
 
         signals = tuple(_split_top_level(args.signals))
     out = args.out or default_out("", args.data, args.model)
@@ -88,7 +88,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_signals(_: argparse.Namespace) -> int:
-    from .signals import signals
+    from ..signals import signals
 
     for name in signals.names():
         cls = signals.get(name)

@@ -29,7 +29,7 @@ def add_command(subparsers) -> None:
                              f"{DEFAULT_TOLERANCE}; measured: a Q4_1 llama.cpp server vs float32 "
                              "transformers 0.11, off-by-one log-probs 9.9)")
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
-    from ..cli_args import add_endpoint_flags
+    from .flags import add_endpoint_flags
 
     add_endpoint_flags(parser)
     parser.set_defaults(func=run)
@@ -37,7 +37,7 @@ def add_command(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..models import ModelConfig, load_model
-    from .endpoint_check import DEFAULT_TEXTS, compare_backends
+    from ..models.endpoint_check import DEFAULT_TEXTS, compare_backends
 
     texts = DEFAULT_TEXTS
     if args.texts:

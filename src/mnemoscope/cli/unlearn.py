@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..cli_args import add_model_flags, model_config
+from .flags import add_model_flags, model_config
 from ..data import DataConfig
 from ..types import InputError
 
@@ -71,7 +71,7 @@ def add_command(subparsers) -> argparse.ArgumentParser:
 
 
 def spec_from_args(args: argparse.Namespace):
-    from .config import AuditConfig, UnlearnConfig, UnlearnSpec
+    from ..unlearning.config import AuditConfig, UnlearnConfig, UnlearnSpec
 
     def data(path):
         return None if path is None else DataConfig(path=path, text_column=args.text_column,
@@ -99,7 +99,7 @@ def spec_from_args(args: argparse.Namespace):
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from .run import headline_table, run_unlearn
+    from ..unlearning.run import headline_table, run_unlearn
 
     result = run_unlearn(spec_from_args(args))
     print(json.dumps(result.summary, indent=2) if args.json else headline_table(result.summary))

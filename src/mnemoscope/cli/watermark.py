@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..cli_args import add_data_flags, add_model_flags, data_config, model_config
+from .flags import add_data_flags, add_model_flags, data_config, model_config
 
 
 def add_command(subparsers) -> argparse.ArgumentParser:
@@ -67,8 +67,8 @@ def add_command(subparsers) -> argparse.ArgumentParser:
 
 
 def run_embed_command(args: argparse.Namespace) -> int:
-    from .embed import EmbedSpec, run_embed
-    from .leximark import WatermarkConfig
+    from ..watermark.embed import EmbedSpec, run_embed
+    from ..watermark.leximark import WatermarkConfig
 
     spec = EmbedSpec(
         data=data_config(args), out=args.out, seed=args.seed, chunk_size=args.chunk_size,
@@ -87,7 +87,7 @@ def run_embed_command(args: argparse.Namespace) -> int:
 
 
 def run_verify_command(args: argparse.Namespace) -> int:
-    from .verify import VerifySpec, run_verify
+    from ..watermark.verify import VerifySpec, run_verify
 
     spec = VerifySpec(
         watermark_dir=args.watermark_dir, out=args.out, model=model_config(args),

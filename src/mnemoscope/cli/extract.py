@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from ..cli_args import (add_data_flags, add_engine_flags, add_model_flags, data_config, default_out,
+from .flags import (add_data_flags, add_engine_flags, add_model_flags, data_config, default_out,
                         engine_options, model_config)
 
 
@@ -39,8 +39,8 @@ def add_command(subparsers) -> argparse.ArgumentParser:
 
 
 def spec_from_args(args: argparse.Namespace):
-    from .audit import ExtractSpec
-    from .discoverable import DiscoverableConfig
+    from ..extraction.audit import ExtractSpec
+    from ..extraction.discoverable import DiscoverableConfig
 
     out = args.out or default_out("extract", args.data, args.model)
     return ExtractSpec(
@@ -54,7 +54,7 @@ def spec_from_args(args: argparse.Namespace):
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from .audit import run_extract
+    from ..extraction.audit import run_extract
 
     result = run_extract(spec_from_args(args), **engine_options(args))
     print(json.dumps(result.summary, indent=2) if args.json else result.table())

@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..cli_args import add_data_flags, add_model_flags, data_config, model_config
+from .flags import add_data_flags, add_model_flags, data_config, model_config
 from ..types import InputError
 
 
@@ -79,7 +79,7 @@ def spec_from_args(args: argparse.Namespace):
     from ..extraction.canaries import DEFAULT_FORMATS, CanaryConfig
     from ..extraction.discoverable import DiscoverableConfig
     from ..extraction.exposure import ExposureConfig
-    from .config import LabSpec, TrainConfig
+    from ..lab.config import LabSpec, TrainConfig
 
     try:
         repetitions = tuple(int(r) for r in args.repetitions.split(",") if r.strip())
@@ -114,17 +114,17 @@ def _write_texts(path: Path, records: list[dict[str, str]]) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from .run import run_lab, summary_table
+    from ..lab.run import run_lab, summary_table
 
     if args.synthetic is not None and args.python_docs is not None:
         raise InputError("--synthetic and --python-docs both write DATA; pass one of them")
     if not Path(args.data).exists():
         if args.synthetic is not None:
-            from .synthetic import synthetic_texts
+            from ..lab.synthetic import synthetic_texts
 
             _write_texts(Path(args.data), synthetic_texts(args.synthetic, args.seed))
         elif args.python_docs is not None:
-            from .pydocs import python_doc_texts
+            from ..lab.pydocs import python_doc_texts
 
             _write_texts(Path(args.data), python_doc_texts(args.python_docs, args.seed))
     summary = run_lab(spec_from_args(args))

@@ -12,7 +12,7 @@ def add_command(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import write_report
+    from ..report import write_report
 
     print(write_report(args.run_dir))
     return 0

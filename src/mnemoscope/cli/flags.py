@@ -65,7 +65,7 @@ def add_endpoint_flags(parser: argparse.ArgumentParser) -> argparse._ArgumentGro
 
 def model_config(args: argparse.Namespace, **overrides: Any):
     """The ModelConfig that the flags of add_model_flags describe."""
-    from .models.base import ModelConfig
+    from ..models.base import ModelConfig
 
     fields = dict(model=args.model, device=args.device, dtype=args.dtype,
                   batch_size=args.batch_size, trust_remote_code=args.trust_remote_code,
@@ -100,7 +100,7 @@ def add_data_flags(parser: argparse.ArgumentParser, *, labels: bool = True,
 
 def data_config(args: argparse.Namespace, **overrides: Any):
     """The DataConfig that the flags of add_data_flags describe."""
-    from .data import DataConfig
+    from ..data import DataConfig
 
     fields = dict(path=args.data, text_column=args.text_column,
                   label_column=getattr(args, "label_column", None), id_column=args.id_column,

@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..cli_args import add_model_flags, default_out, model_config
+from .flags import add_model_flags, default_out, model_config
 from ..types import InputError
 
 KINDS = ("kk", "randomcalc", "wilt", "complexity")
@@ -69,7 +69,7 @@ def _output(path: str | None):
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from . import generate, write_items
+    from ..benchmarks import generate, write_items
 
     if args.n < 1:
         raise InputError(f"--n must be at least 1, not {args.n}")
@@ -89,7 +89,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_perturb(args: argparse.Namespace) -> int:
-    from . import perturb, read_items, write_items
+    from ..benchmarks import perturb, read_items, write_items
 
     items = read_items(args.items)
     out = []
@@ -113,7 +113,7 @@ def _cmd_perturb(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from .harness import EvalSpec, run_eval
+    from ..benchmarks.harness import EvalSpec, run_eval
 
     out = args.out or default_out("bench", args.items, args.model)
     spec = EvalSpec(items=args.items, out=out,
@@ -126,7 +126,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_limem(args: argparse.Namespace) -> int:
-    from .limem import limem, limem_table
+    from ..benchmarks.limem import limem, limem_table
 
     results = limem(args.original_run, args.perturbed_run)
     print(limem_table(results))
