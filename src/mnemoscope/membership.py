@@ -254,9 +254,9 @@ def score(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None =
     """Python API: the same as `mnemoscope score`. Returns rows, summary and the run folder."""
     model_name = model if isinstance(model, str) else model.name
     out = out or str(Path("runs") / f"{Path(data).stem}-{Path(model_name).name}")
-    from .signals import _split_top_level
+    from .signals import split_specs
 
-    signal_specs = tuple(_split_top_level(signals)) if isinstance(signals, str) else \
+    signal_specs = tuple(split_specs(signals)) if isinstance(signals, str) else \
         (tuple(signals) if signals is not None else None)
     ref_model = reference_model if not isinstance(reference_model, str) else None
     spec = ScoreSpec(

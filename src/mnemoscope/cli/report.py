@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import argparse
+from .command import Command
 
 
-def add_command(subparsers) -> None:
-    parser = subparsers.add_parser("report", help="write DIR/report.html for a run folder")
-    parser.add_argument("run_dir", help="a run folder (the --out of score, lab, extract, ...)")
-    parser.set_defaults(func=run)
+class Report(Command):
+    name = "report"
+    help = "write DIR/report.html for a run folder"
+
+    def add_flags(self, parser):
+        parser.add_argument("run_dir", help="a run folder (the --out of score, lab, extract, ...)")
+
+    def main(self, args) -> int:
+        from ..report import write_report
+
+        print(write_report(args.run_dir))
+        return 0
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..report import write_report
-
-    print(write_report(args.run_dir))
-    return 0
+command = Report()

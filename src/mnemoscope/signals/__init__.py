@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from typing import Iterable
 
 from . import loss, lowercase, mink, minkpp, reference, zlib_ratio  # noqa: F401  (registers)
 from .base import VIEWS, Context, Signal, register, signals
 
-__all__ = ["Context", "Signal", "VIEWS", "build_signals", "default_signals", "register", "signals"]
+__all__ = ["Context", "Signal", "VIEWS", "build_signals", "default_signals", "parse_signal",
+           "register", "signals", "split_specs"]
 
 DEFAULT = ("loss", "zlib", "lowercase", "min_k", "min_k_plus_plus")
 
@@ -19,10 +21,14 @@ def default_signals(reference: bool = False) -> list[Signal]:
 
 
 def parse_signal(spec: str) -> Signal:
-    """'min_k' or 'min_k(k=0.1)' -> an instance."""
+    """'min_k' or 'min_k(k=0.1)' -> an instance. A bad spec raises ValueError (KeyError for
+    an unknown name) with a message that says how to write it."""
     spec = spec.strip()
     name, _, rest = spec.partition("(")
-    cls = signals.get(name.strip())
+    name = name.strip()
+    if not name:
+        raise ValueError(f"bad signal spec {spec!r}; write e.g. min_k(k=0.1)")
+    cls = signals.get(name)
     params = {}
     if rest:
         if not rest.endswith(")"):
@@ -31,11 +37,34 @@ def parse_signal(spec: str) -> Signal:
             key, eq, value = item.partition("=")
             if not eq:
                 raise ValueError(f"bad parameter {item!r} in {spec!r}; write key=value")
-            params[key.strip()] = ast.literal_eval(value.strip())
+            params[key.strip()] = _literal(value.strip(), key.strip(), spec)
+    _check_numbers(cls, params, spec)
     try:
         return cls(**params)
-    except TypeError as exc:
-        raise ValueError(f"signal {name!r}: {exc}") from None
+    except (TypeError, ValueError) as exc:       # an unknown parameter, a value out of range
+        raise ValueError(f"signal {spec!r}: {exc}") from None
+
+
+def _literal(text: str, key: str, spec: str):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        raise ValueError(f"bad value {text!r} for {key!r} in {spec!r}; write a number such as "
+                         "0.1, or a quoted string") from None
+
+
+def _check_numbers(cls, params: dict, spec: str) -> None:
+    """A parameter whose default is a number takes a number: `min_k(k='a')` fails here, not
+    halfway through a run."""
+    fields = dataclasses.fields(cls) if dataclasses.is_dataclass(cls) else ()
+    defaults = {f.name: f.default for f in fields}
+    for key, value in params.items():
+        default = defaults.get(key)
+        wants_number = isinstance(default, (int, float)) and not isinstance(default, bool)
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if wants_number and not is_number:
+            raise ValueError(f"{key}={value!r} in {spec!r} must be a number, like its default "
+                             f"{default!r}")
 
 
 def build_signals(specs: "str | Iterable[str | Signal] | None", reference: bool = False) -> list[Signal]:
@@ -43,7 +72,7 @@ def build_signals(specs: "str | Iterable[str | Signal] | None", reference: bool 
     if specs is None:
         return default_signals(reference)
     if isinstance(specs, str):
-        specs = _split_top_level(specs)
+        specs = split_specs(specs)
     built = [s if isinstance(s, Signal) else parse_signal(s) for s in specs]
     columns = [s.column for s in built]
     if len(set(columns)) != len(columns):
@@ -51,7 +80,9 @@ def build_signals(specs: "str | Iterable[str | Signal] | None", reference: bool 
     return built
 
 
-def _split_top_level(text: str) -> list[str]:
+def split_specs(text: str) -> list[str]:
+    """'loss, min_k(k=0.1,x=2)' -> ['loss', 'min_k(k=0.1,x=2)']: commas inside parentheses
+    separate a signal's parameters, not signals. The one --signals splitter of every command."""
     parts, depth, current = [], 0, ""
     for char in text:
         depth += char == "("

@@ -11,10 +11,16 @@ from ..types import TokenScores
 from .base import Context, Signal, register
 
 
-def mean_of_lowest(values: np.ndarray, k: float) -> float:
-    """Mean of the floor(k * T) smallest values, at least one."""
+def check_fraction(k: float) -> None:
+    """k is a share of the tokens: (0, 1]. Checked when the signal is made, so that
+    `--signals min_k(k=2)` fails before any model loads."""
     if not 0.0 < k <= 1.0:
         raise ValueError(f"k must be in (0, 1], got {k}")
+
+
+def mean_of_lowest(values: np.ndarray, k: float) -> float:
+    """Mean of the floor(k * T) smallest values, at least one."""
+    check_fraction(k)
     count = max(1, int(len(values) * k))
     return float(np.mean(np.sort(values.astype(np.float64))[:count]))
 
@@ -26,6 +32,9 @@ class MinK(Signal):
 
     k: float = 0.2
     paper = "Shi et al. 2024"
+
+    def __post_init__(self) -> None:
+        check_fraction(self.k)
 
     def __call__(self, s: TokenScores, ctx: Context = Context()) -> float:
         return mean_of_lowest(s.logprobs, self.k)

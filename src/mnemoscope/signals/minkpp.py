@@ -12,7 +12,7 @@ import numpy as np
 
 from ..types import Capabilities, TokenScores
 from .base import Context, Signal, register
-from .mink import mean_of_lowest
+from .mink import check_fraction, mean_of_lowest
 
 
 def token_z_scores(s: TokenScores) -> np.ndarray:
@@ -32,6 +32,9 @@ class MinKPlusPlus(Signal):
     k: float = 0.2
     paper = "Zhang et al. 2024"
     needs: ClassVar[Capabilities] = Capabilities.VOCAB_STATS
+
+    def __post_init__(self) -> None:
+        check_fraction(self.k)
 
     def __call__(self, s: TokenScores, ctx: Context = Context()) -> float:
         return mean_of_lowest(token_z_scores(s), self.k)
