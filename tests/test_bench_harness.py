@@ -16,11 +16,6 @@ from mnemoscope.benchmarks.limem import limem, limem_score
 from mnemoscope.types import Capabilities
 
 
-@pytest.fixture(autouse=True)
-def bench_command(monkeypatch):
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("mnemoscope.benchmarks.command",))
-
-
 def bench(*args: str) -> int:
     return cli.main(["-q", "bench", *args])
 

@@ -147,7 +147,7 @@ def test_top_level_api_and_no_torch_on_import(tmp_path):
                                     cutoff="2024-03", report=False).summary
     assert s["gap"] == pytest.approx(50.0)
     code = ("import sys, mnemoscope.contamination.cdd, mnemoscope.contamination.completion, "
-            "mnemoscope.contamination.cutoff, mnemoscope.contamination.command; "
+            "mnemoscope.contamination.cutoff, mnemoscope.cli.contamination; "
             "print('torch' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"

@@ -144,11 +144,11 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(tmp_path, tiny_model,
 def test_cli_parses_into_a_spec():
     import argparse
 
-    from mnemoscope.extraction.command import add_command, spec_from_args
+    from mnemoscope.cli.extract import command
 
     parser = argparse.ArgumentParser()
-    add_command(parser.add_subparsers(dest="command"))
-    spec = spec_from_args(parser.parse_args(["extract", "d.jsonl", "--model", "m", "-k", "20",
+    command.add_to(parser.add_subparsers(dest="command"))
+    spec = command.spec(parser.parse_args(["extract", "d.jsonl", "--model", "m", "-k", "20",
                                              "-m", "10", "--samples", "0", "--no-pii"]))
     assert (spec.extraction.prefix_tokens, spec.extraction.suffix_tokens) == (20, 10)
     assert spec.extraction.samples == 0 and not spec.pii and spec.model.model == "m"

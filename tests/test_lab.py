@@ -185,14 +185,14 @@ def test_a_different_spec_is_refused_in_the_same_folder(full_run, texts, tiny_mo
 def test_cli_parses_into_a_spec(tmp_path):
     import argparse
 
-    from mnemoscope.lab.command import add_command, spec_from_args
+    from mnemoscope.cli.lab import command
 
     parser = argparse.ArgumentParser()
-    add_command(parser.add_subparsers(dest="command"))
+    command.add_to(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["lab", "d.jsonl", "--out", "o", "--method", "lora", "--epochs",
                               "2", "--lora-rank", "4", "--repetitions", "1,8",
                               "--canary-format", "pin {secret}", "--secret-digits", "4"])
-    spec = spec_from_args(args)
+    spec = command.spec(args)
     assert spec.train.method == "lora" and spec.train.lr == 1e-3 and spec.train.alpha == 8
     assert spec.canaries.repetitions == (1, 8) and spec.canaries.formats == ("pin {secret}",)
     assert spec.canaries.space_size == 10_000
@@ -201,6 +201,6 @@ def test_cli_parses_into_a_spec(tmp_path):
 def test_command_modules_import_without_torch():
     import subprocess
 
-    code = ("import sys, mnemoscope.lab.command, mnemoscope.extraction.command; "
+    code = ("import sys, mnemoscope.cli.lab, mnemoscope.cli.extract; "
             "sys.exit('torch' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -169,6 +169,6 @@ def test_bad_input_is_one_line(data, tiny_model_dir, tmp_path, capsys):
 
 
 def test_command_module_imports_without_torch():
-    code = ("import sys, mnemoscope.cli, mnemoscope.unlearning, mnemoscope.unlearning.command; "
+    code = ("import sys, mnemoscope.cli, mnemoscope.unlearning, mnemoscope.cli.unlearn; "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -17,8 +17,6 @@ chat_template=True the text is sent as a user message through the tokenizer's te
 
 from __future__ import annotations
 
-import argparse
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -308,69 +306,3 @@ def cdd(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None = N
                    progress=progress, report=report)
     return run_cdd(spec, model=None if isinstance(model, str) else model, engine=engine,
                    workers=workers, ray_address=ray_address)
-
-
-# ---------------------------------------------------------------------------- CLI
-def add_subcommand(actions) -> argparse.ArgumentParser:
-    from ..cli_args import add_data_flags, add_engine_flags, add_model_flags
-
-    parser = actions.add_parser(
-        "cdd", help="CDD: peakedness of sampled outputs around the greedy one; TED accuracy",
-        description="For each item: one greedy output and n samples at temperature T. An item "
-                    "is flagged when more than xi of the samples lie within alpha * l tokens "
-                    "(Levenshtein, first 100 tokens; l = the longest output) of the greedy "
-                    "output (Dong et al. 2024). With an answer column, TED drops samples within "
-                    "tau tokens of greedy and duplicates, and reports accuracy before and after.")
-    add_data_flags(parser, what="benchmark items (the text column is the prompt)")
-    parser.add_argument("--out", default=None, help="run folder (default runs/cdd-<items>-<model>)")
-    add_model_flags(parser)
-    how = parser.add_argument_group("CDD")
-    how.add_argument("--samples", "-n", type=int, default=50, help="sampled outputs per item")
-    how.add_argument("--temperature", type=float, default=0.8)
-    how.add_argument("--max-new-tokens", type=int, default=100)
-    how.add_argument("--compare-tokens", type=int, default=100,
-                     help="edit distances over the first this many tokens")
-    how.add_argument("--preset", choices=sorted(PRESETS), default="default",
-                     help="default: alpha 0.05, xi 0.01; real-world: alpha 0, xi 0.2")
-    how.add_argument("--alpha", type=float, default=None, help="overrides the preset")
-    how.add_argument("--xi", type=float, default=None, help="overrides the preset")
-    how.add_argument("--chat-template", action="store_true",
-                     help="send each item as a user message through the chat template")
-    how.add_argument("--seed", type=int, default=0)
-    ted = parser.add_argument_group("TED (needs an answer column)")
-    ted.add_argument("--answer-column", default="answer")
-    ted.add_argument("--checker", default="auto", help=CHECKERS_HELP)
-    ted.add_argument("--tau", type=int, default=2)
-    parser.add_argument("--chunk-size", type=int, default=8,
-                        help="items per written part: at most this many are redone after a crash")
-    parser.add_argument("--no-report", action="store_true", help="do not write report.html")
-    parser.add_argument("--json", action="store_true", help="print summary.json instead of a table")
-    add_engine_flags(parser)
-    parser.set_defaults(func=run_command)
-    return parser
-
-
-def spec_from_args(args: argparse.Namespace) -> CDDSpec:
-    from ..cli_args import data_config, default_out, model_config
-
-    fields: dict[str, Any] = dict(
-        samples=args.samples, temperature=args.temperature, max_new_tokens=args.max_new_tokens,
-        compare_tokens=args.compare_tokens, tau=args.tau, checker=args.checker,
-        answer_column=args.answer_column or None, chat_template=args.chat_template,
-        seed=args.seed)
-    if args.alpha is not None:
-        fields["alpha"] = args.alpha
-    if args.xi is not None:
-        fields["xi"] = args.xi
-    return CDDSpec(data=data_config(args), out=args.out or default_out("cdd", args.data, args.model),
-                   model=model_config(args), cdd=CDDConfig.preset(args.preset, **fields),
-                   chunk_size=args.chunk_size, progress=not getattr(args, "quiet", False),
-                   report=not args.no_report)
-
-
-def run_command(args: argparse.Namespace) -> int:
-    from ..cli_args import engine_options
-
-    result = run_cdd(spec_from_args(args), **engine_options(args))
-    print(json.dumps(result.summary, indent=2) if args.json else result.table())
-    return 0

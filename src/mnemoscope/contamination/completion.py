@@ -14,8 +14,6 @@ the test asks whether the model continues the text it saw).
 
 from __future__ import annotations
 
-import argparse
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -208,60 +206,3 @@ def partial_completion(data: str, *, model: "str | Model" = "smollm2-135m",
                           progress=progress, report=report)
     return run_completion(spec, model=None if isinstance(model, str) else model,
                           engine=engine, workers=workers, ray_address=ray_address)
-
-
-# ---------------------------------------------------------------------------- CLI
-def _ratios(text: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--ratios {text!r}: give numbers such as 0.4,0.6,0.8")
-
-
-def add_subcommand(actions) -> argparse.ArgumentParser:
-    from ..cli_args import add_data_flags, add_engine_flags, add_model_flags
-
-    parser = actions.add_parser(
-        "completion", help="partial-prompt completion: ROUGE-L and exact match per prefix ratio",
-        description="Cut each item after 40/60/80%% of its characters (at a word boundary), "
-                    "continue greedily, and compare with the true remainder truncated to the "
-                    "prediction's word count: ROUGE-L (stemmed) and exact match (ROUGE-L = 1), "
-                    "per item and per ratio (Wu et al. 2025).")
-    add_data_flags(parser, what="benchmark items (the text column is the item)")
-    parser.add_argument("--out", default=None,
-                        help="run folder (default runs/completion-<items>-<model>)")
-    add_model_flags(parser)
-    add_engine_flags(parser)
-    how = parser.add_argument_group("completion")
-    how.add_argument("--ratios", type=_ratios, default=(0.4, 0.6, 0.8),
-                     help="prefix shares, comma-separated (default 0.4,0.6,0.8)")
-    how.add_argument("--max-new-tokens", type=int, default=256,
-                     help="cap on the continuation (default: the remainder's length + slack)")
-    how.add_argument("--slack-tokens", type=int, default=8)
-    how.add_argument("--no-stem", action="store_true", help="ROUGE-L without Porter stemming")
-    parser.add_argument("--chunk-size", type=int, default=16,
-                        help="items per written part: at most this many are redone after a crash")
-    parser.add_argument("--no-report", action="store_true", help="do not write report.html")
-    parser.add_argument("--json", action="store_true", help="print summary.json instead of a table")
-    parser.set_defaults(func=run_command)
-    return parser
-
-
-def spec_from_args(args: argparse.Namespace) -> CompletionSpec:
-    from ..cli_args import data_config, default_out, model_config
-
-    return CompletionSpec(
-        data=data_config(args), out=args.out or default_out("completion", args.data, args.model),
-        model=model_config(args),
-        completion=CompletionConfig(ratios=args.ratios, max_new_tokens=args.max_new_tokens,
-                                    slack_tokens=args.slack_tokens, stem=not args.no_stem),
-        chunk_size=args.chunk_size, progress=not getattr(args, "quiet", False),
-        report=not args.no_report)
-
-
-def run_command(args: argparse.Namespace) -> int:
-    from ..cli_args import engine_options
-
-    result = run_completion(spec_from_args(args), **engine_options(args))
-    print(json.dumps(result.summary, indent=2) if args.json else result.table())
-    return 0

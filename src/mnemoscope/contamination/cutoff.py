@@ -13,9 +13,7 @@ a bare year only with --period year. Correctness: true/false, 1/0, yes/no, corre
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import math
 import re
 from dataclasses import asdict, dataclass
@@ -249,38 +247,3 @@ def knowledge_cutoff(results: str, *, out: str | None = None, cutoff: str | None
     of CutoffConfig (date_column, correct_column, period, min_segment, bootstrap, seed)."""
     out = out or str(Path("runs") / f"cutoff-{Path(results).stem}")
     return run_cutoff(results, out, CutoffConfig(cutoff=cutoff, **config), report=report)
-
-
-def add_subcommand(actions) -> argparse.ArgumentParser:
-    parser = actions.add_parser(
-        "cutoff", help="accuracy per period, and the gap around a knowledge cutoff",
-        description="Accuracy per month/quarter/year of graded, dated items; the before/after "
-                    "gap (percentage points, bootstrap CI) around --cutoff YYYY-MM (the last "
-                    "month the model may know), or around an estimated change point.")
-    parser.add_argument("results", help="graded items with a date and a correctness flag: "
-                                        ".jsonl, .csv/.tsv (.gz), .parquet, or a run folder")
-    parser.add_argument("--out", default=None, help="run folder (default runs/cutoff-<results>)")
-    parser.add_argument("--cutoff", default=None,
-                        help="YYYY-MM, the last month the model may know (default: estimate it)")
-    parser.add_argument("--date-column", default="date")
-    parser.add_argument("--correct-column", default="correct")
-    parser.add_argument("--id-column", default=None)
-    parser.add_argument("--period", choices=PERIODS, default="month")
-    parser.add_argument("--min-segment", type=int, default=None,
-                        help="rows each side of an estimated change point (default max(3, 10%%))")
-    parser.add_argument("--bootstrap", type=int, default=1000, help="resamples for the gap CI")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-report", action="store_true", help="do not write report.html")
-    parser.add_argument("--json", action="store_true", help="print summary.json instead of a table")
-    parser.set_defaults(func=run_command)
-    return parser
-
-
-def run_command(args: argparse.Namespace) -> int:
-    config = CutoffConfig(date_column=args.date_column, correct_column=args.correct_column,
-                          id_column=args.id_column, period=args.period, cutoff=args.cutoff,
-                          min_segment=args.min_segment, bootstrap=args.bootstrap, seed=args.seed)
-    out = args.out or str(Path("runs") / f"cutoff-{Path(args.results).stem}")
-    result = run_cutoff(args.results, out, config, report=not args.no_report)
-    print(json.dumps(result.summary, indent=2) if args.json else result.table())
-    return 0

@@ -19,7 +19,6 @@ after a crash scans only the shards not done. Formulas: overlap_stats.py.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
@@ -265,60 +264,3 @@ def ngram_overlap(items: str, *, corpus: str | Sequence[str], out: str | None = 
         engine=engine, workers=workers, ray_address=ray_address, progress=progress,
         report=report)
     return run_overlap(spec)
-
-
-def add_subcommand(actions) -> argparse.ArgumentParser:
-    from ..cli_args import add_data_flags, add_engine_flags
-
-    parser = actions.add_parser(
-        "overlap", help="n-gram overlap of benchmark items with a training corpus",
-        description="Index the items' n-grams (default 13 normalized words, as "
-                    "lm-eval-harness), stream the corpus past them, and report per item the "
-                    "share of its n-grams found, the matching corpus spans, and a dirty/clean "
-                    "verdict. Model-free; resumable per corpus file.")
-    add_data_flags(parser, what="benchmark items")
-    parser.add_argument("--corpus", nargs="+", required=True, metavar="PATH",
-                        help="corpus files or folders: .jsonl, .txt (a record per paragraph), "
-                             ".parquet; text formats may be .gz or .zst")
-    parser.add_argument("--out", default=None, help="run folder (default runs/overlap-<items>)")
-    how = parser.add_argument_group("overlap")
-    how.add_argument("--n", type=int, default=13, help="gram length in tokens")
-    how.add_argument("--tokenizer", default="words",
-                     help="words (lowercase, no punctuation, split on whitespace), or a "
-                          "tokenizer: smollm2-135m or a folder with tokenizer.json")
-    how.add_argument("--threshold", type=float, default=0.0,
-                     help="dirty when >= 1 gram matches and overlap >= this (default 0: any "
-                          "shared gram, as lm-eval-harness)")
-    how.add_argument("--corpus-text-column", default="text",
-                     help="the text field of .jsonl / column of .parquet corpus files")
-    how.add_argument("--max-spans", type=int, default=100,
-                     help="matching spans kept per item and corpus file (all are counted)")
-    how.add_argument("--skip-bad-lines", action="store_true",
-                     help="skip and count malformed corpus lines instead of stopping")
-    add_engine_flags(parser)     # --workers: Ray tasks in flight, one corpus file each
-    parser.add_argument("--no-report", action="store_true", help="do not write report.html")
-    parser.add_argument("--json", action="store_true", help="print summary.json instead of a table")
-    parser.set_defaults(func=run_command)
-    return parser
-
-
-def spec_from_args(args: argparse.Namespace) -> OverlapSpec:
-    from ..cli_args import data_config
-
-    config = OverlapConfig(n=args.n, tokenizer=args.tokenizer, threshold=args.threshold,
-                           corpus_text_column=args.corpus_text_column,
-                           max_spans=args.max_spans, skip_bad_lines=args.skip_bad_lines)
-    return OverlapSpec(data=data_config(args), corpus=tuple(args.corpus),
-                       out=args.out or default_out(args.data), overlap=config,
-                       engine=args.engine, workers=args.workers, ray_address=args.ray_address,
-                       progress=not getattr(args, "quiet", False),
-                       report=not args.no_report)
-
-
-def run_command(args: argparse.Namespace) -> int:
-    result = run_overlap(spec_from_args(args))
-    if args.json:
-        print(json.dumps(result.summary, indent=2))
-    else:
-        print(result.table())
-    return 0

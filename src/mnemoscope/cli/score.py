@@ -1,0 +1,43 @@
+"""`mnemoscope score DATA --model M`: membership signals on every text, AUROC when labelled."""
+
+from __future__ import annotations
+
+from .command import Command, DataFlags, ModelFlags, Out
+from .flags import add_signals_flag, data_config, engine_options, model_config, progress
+
+
+class Score(Command):
+    name = "score"
+    help = "membership signals on every text, AUROC when labelled"
+    data = DataFlags()
+    model = ModelFlags(scoring=True)
+    out = Out("run folder (default runs/<data>-<model>)")
+    engine = True
+    seed, chunk_size, bootstrap, no_report = 0, 64, 1000, True
+
+    def add_flags(self, parser):
+        add_signals_flag(parser, help="comma list, e.g. loss,zlib,min_k(k=0.1) (default: loss, "
+                                      "zlib, lowercase, min_k, min_k_plus_plus)")
+        parser.add_argument("--reference-model", default=None,
+                            help="a reference model (smaller, same family, or the fine-tune's "
+                                 "base); adds the `reference` signal")
+        parser.add_argument("--no-tokens", action="store_true",
+                            help="do not store per-token arrays (smaller runs, no token heatmap)")
+
+    def spec(self, args):
+        from ..membership import ScoreSpec
+
+        return ScoreSpec(
+            data=data_config(args), out=self.out_dir(args), model=model_config(args),
+            signals=args.signals, reference_model=args.reference_model,
+            chunk_size=args.chunk_size, save_tokens=not args.no_tokens,
+            bootstrap=args.bootstrap, seed=args.seed, progress=progress(args),
+            report=not args.no_report)
+
+    def run(self, spec, args):
+        from ..membership import run_score
+
+        return run_score(spec, **engine_options(args))
+
+
+command = Score()
