@@ -84,6 +84,7 @@ def signal_specs(text: str) -> tuple[str, ...]:
     signal once so that an unknown name or a bad parameter fails before any model loads.
     Returns the spec strings (the specs store strings; the audits build the signals)."""
     from ..signals import build_signals, split_specs
+    from ..types import InputError
 
     specs = tuple(split_specs(text))
     if not specs:
