@@ -16,6 +16,7 @@ class Capabilities(enum.Flag):
     LOGPROBS = enum.auto()      # log p(x_t | x_<t) for every text token
     VOCAB_STATS = enum.auto()   # mean and variance of log p over the whole vocabulary
     GENERATE = enum.auto()      # greedy and sampled continuation
+    PREFIX = enum.auto()        # score texts after a shared prefix, its KV cache reused
 
     def describe(self) -> str:
         names = [m.name.lower() for m in Capabilities if m and m in self and m.name]

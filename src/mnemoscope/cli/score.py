@@ -18,18 +18,24 @@ class Score(Command):
     def add_flags(self, parser):
         add_signals_flag(parser, help="comma list, e.g. loss,zlib,min_k(k=0.1) (default: loss, "
                                       "zlib, lowercase, min_k, min_k_plus_plus)")
-        parser.add_argument("--reference-model", default=None,
-                            help="a reference model (smaller, same family, or the fine-tune's "
-                                 "base); adds the `reference` signal")
+        from ..signals.views import all_options
+
+        # each registered view's settings (--reference-model, ...) come from its declaration
+        for option in all_options():
+            parser.add_argument("--" + option.name.replace("_", "-"), dest=option.name,
+                                default=None, metavar=option.metavar, help=option.help)
         parser.add_argument("--no-tokens", action="store_true",
                             help="do not store per-token arrays (smaller runs, no token heatmap)")
 
     def spec(self, args):
         from ..membership import ScoreSpec
+        from ..signals.views import all_options
 
         return ScoreSpec(
             data=data_config(args), out=self.out_dir(args), model=model_config(args),
-            signals=args.signals, reference_model=args.reference_model,
+            signals=args.signals,
+            view_options={o.name: getattr(args, o.name) for o in all_options()
+                          if getattr(args, o.name) is not None},
             chunk_size=args.chunk_size, save_tokens=not args.no_tokens,
             bootstrap=args.bootstrap, seed=args.seed, progress=progress(args),
             report=not args.no_report)

@@ -16,6 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..models.prefix_cache import cache_argument
 from .token_loss import continuation_logprobs, split_head
 
 MIN_SHARED = 2   # below this the cached path saves nothing worth its overhead
@@ -104,15 +105,7 @@ def _tail_logits(network, ids, mask, cache, rows, cols):
     if parts is not None:
         body, head = parts
         hidden = body(input_ids=ids, attention_mask=mask, use_cache=True,
-                      **_cache_argument(body, cache)).last_hidden_state
+                      **cache_argument(body, cache)).last_hidden_state
         return head(hidden[rows, cols])
     return network(input_ids=ids, attention_mask=mask, use_cache=True,
-                   **_cache_argument(network, cache)).logits[rows, cols]
-
-
-def _cache_argument(module, cache) -> dict:
-    """Newer transformers name the argument `cache` (`past_key_values` is deprecated)."""
-    import inspect
-
-    parameters = inspect.signature(module.forward).parameters
-    return {"cache": cache} if "cache" in parameters else {"past_key_values": cache}
+                   **cache_argument(network, cache)).logits[rows, cols]

@@ -57,8 +57,11 @@ class Model(Protocol):
     name: str
     capabilities: Capabilities
 
-    def score(self, texts: Sequence[str]) -> list[TokenScores]:
-        """One forward pass per text: log-probs of every token, plus vocabulary statistics."""
+    def score(self, texts: Sequence[str], prefix: str | None = None) -> list[TokenScores]:
+        """One forward pass per text: log-probs of every token, plus vocabulary statistics.
+        With `prefix` (backends declaring Capabilities.PREFIX), each text is scored after
+        that one shared prefix, whose keys and values are computed once; the scores cover
+        the text's tokens only."""
         ...
 
     def generate(self, prompts: Sequence[str], *, max_new_tokens: int, n: int = 1,

@@ -161,7 +161,8 @@ def describe(config: ModelConfig) -> dict[str, Any]:
 class HFModel:
     """A causal LM loaded with transformers from a local directory or GGUF file."""
 
-    declared = Capabilities.LOGPROBS | Capabilities.VOCAB_STATS | Capabilities.GENERATE
+    declared = (Capabilities.LOGPROBS | Capabilities.VOCAB_STATS | Capabilities.GENERATE
+                | Capabilities.PREFIX)
 
     def __init__(self, config: ModelConfig | None = None, **overrides: Any) -> None:
         import torch
@@ -193,7 +194,7 @@ class HFModel:
         if self.max_length < 4:
             raise InputError(f"max_length {self.max_length} is too small; use at least 4")
         self.batch_size = max(1, int(config.batch_size))
-        self.capabilities = Capabilities.LOGPROBS | Capabilities.VOCAB_STATS | Capabilities.GENERATE
+        self.capabilities = self.declared
         self._decoder, self._head, self._logit_fn = self._split_head()
 
     # ------------------------------------------------------------------ identity
@@ -253,9 +254,11 @@ class HFModel:
         return segments, False
 
     # ------------------------------------------------------------------ scoring
-    def score(self, texts: Sequence[str]) -> list[TokenScores]:
+    def score(self, texts: Sequence[str], prefix: str | None = None) -> list[TokenScores]:
         import torch
 
+        if prefix is not None:
+            return self._score_after_prefix(texts, prefix)
         encoded = [self.encode(t) for t in texts]
         segments: list[_Segment] = []
         truncated = [False] * len(texts)
@@ -287,6 +290,57 @@ class HFModel:
             ids = np.asarray(encoded[i][: lp.shape[0]], dtype=np.int32)
             results.append(TokenScores(ids, lp, mean, var, truncated=truncated[i]))
         return results
+
+    def _prefix_and_texts(self, texts: Sequence[str], prefix: str):
+        """Token ids of the prefix (start token included) and of each text, cut to fit the
+        context after the prefix; which texts were cut."""
+        prefix_ids = self._prefix() + self.encode(prefix)
+        if len(prefix_ids) < 1 or not self.encode(prefix):
+            raise InputError("the scoring prefix has no tokens; give it some text")
+        room = self.max_length - len(prefix_ids)
+        if room < 2:
+            raise InputError(f"the scoring prefix takes {len(prefix_ids)} of the model's "
+                             f"{self.max_length} tokens; shorten it")
+        texts_ids, truncated = [], []
+        for i, text in enumerate(texts):
+            ids = self.encode(text)
+            if not ids:
+                raise InputError(f"text {i} has no tokens (empty text); remove it or give it content")
+            texts_ids.append(ids[:room])
+            truncated.append(len(ids) > room)
+        if any(truncated):
+            warnings.warn(f"{sum(truncated)} text(s) did not fit after the prefix and were "
+                          "truncated", stacklevel=3)
+        return prefix_ids, texts_ids, truncated
+
+    def _score_after_prefix(self, texts: Sequence[str], prefix: str,
+                            reuse_cache: bool = True) -> list[TokenScores]:
+        """Each text scored after `prefix`; the prefix runs once (models/prefix_cache.py),
+        or, with reuse_cache=False (or an architecture without a plain LM head), as part of
+        every sequence: the reference the cached path is tested against."""
+        import torch
+
+        prefix_ids, texts_ids, truncated = self._prefix_and_texts(texts, prefix)
+        if reuse_cache and self._decoder is not None and self._logit_fn is None:
+            from .prefix_cache import score_after_prefix
+            from .vocab_stats import DEFAULT_CHUNK_ROWS
+
+            pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+            stats = score_after_prefix(
+                self._decoder, self._head, self._logit_fn, prefix_ids, texts_ids,
+                batch_size=self.batch_size, pad=pad, device=self.device,
+                chunk_rows=DEFAULT_CHUNK_ROWS if self.device.type == "cpu" else 2048)
+        else:
+            segments = [_Segment(i, prefix_ids + ids, len(prefix_ids))
+                        for i, ids in enumerate(texts_ids)]
+            stats = [()] * len(segments)
+            order = sorted(range(len(segments)), key=lambda k: len(segments[k].input_ids))
+            for start in range(0, len(order), self.batch_size):
+                keys = order[start:start + self.batch_size]
+                for key, out in zip(keys, self._score_batch([segments[k] for k in keys], torch)):
+                    stats[key] = out
+        return [TokenScores(np.asarray(ids, dtype=np.int32), lp, mean, var, truncated=cut)
+                for ids, (lp, mean, var), cut in zip(texts_ids, stats, truncated)]
 
     def _score_batch(self, batch: list[_Segment], torch) -> list[tuple[np.ndarray, ...]]:
         width = max(len(s.input_ids) for s in batch)

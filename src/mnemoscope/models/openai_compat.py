@@ -190,7 +190,11 @@ class OpenAICompatModel:
                 "long_text": "server", "versions": {"requests": requests.__version__}}
 
     # ------------------------------------------------------------------ scoring
-    def score(self, texts: Sequence[str]) -> list[TokenScores]:
+    def score(self, texts: Sequence[str], prefix: str | None = None) -> list[TokenScores]:
+        if prefix is not None:
+            from .base import require
+
+            require(self, Capabilities.PREFIX, "scoring after a prefix")
         if self.logprobs_problem is not None:
             from ..types import CapabilityError
 

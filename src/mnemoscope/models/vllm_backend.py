@@ -69,7 +69,11 @@ class VLLMModel:
             prefix = generation_prefix(prefix, specials, ids)
         return {"prompt_token_ids": (prefix + list(ids))[: self.max_length]}
 
-    def score(self, texts: Sequence[str]) -> list[TokenScores]:
+    def score(self, texts: Sequence[str], prefix: str | None = None) -> list[TokenScores]:
+        if prefix is not None:
+            from .base import require
+
+            require(self, Capabilities.PREFIX, "scoring after a prefix")
         from vllm import SamplingParams
 
         encoded = [self.encode(t) for t in texts]
