@@ -30,7 +30,14 @@ def perturb(items: list[BenchItem], perturbation: str, seed: int = 0) -> list[Be
     """A perturbed copy of each item that admits one (ids get a `~<perturbation>` suffix)."""
     out = []
     for item in items:
-        new = benchmarks.get(item.kind)().perturb(item, perturbation, seed)
+        benchmark = benchmarks.get(item.kind)()
+        try:
+            new = benchmark.perturb(item, perturbation, seed)
+        except (KeyError, TypeError, IndexError, AttributeError) as exc:
+            # a hand-edited item: its gold or meta lacks what the generator put there
+            raise ValueError(f"item {item.id!r}: its gold or meta is not what `mnemoscope bench "
+                             f"generate` writes ({type(exc).__name__}: {exc}). Generate the "
+                             "file again.") from None
         if new is not None:
             out.append(new)
     return out

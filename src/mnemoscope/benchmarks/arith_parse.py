@@ -5,11 +5,14 @@ are accepted; nothing is ever evaluated by Python itself."""
 from __future__ import annotations
 
 import ast
+import math
 import re
 from fractions import Fraction
 
 MAX_CHARS = 200
 MAX_EXPONENT = 12          # 99^12 is already 24 digits; bigger powers are no answer to ours
+MAX_BITS = 4096            # no value past ~1,200 digits: ((2^12)^12)^12... would otherwise
+                           # grow without bound (and hang), and str() refuses 4,300+ digits
 
 
 class ParseError(ValueError):
@@ -33,14 +36,24 @@ def normalise(text: str) -> str:
     return text.strip().rstrip(".").strip()
 
 
+def _bits(x: Fraction) -> int:
+    return max(x.numerator.bit_length(), x.denominator.bit_length())
+
+
 def _value(node: ast.AST) -> Fraction:
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return Fraction(repr(node.value)) if isinstance(node.value, float) else Fraction(node.value)
+        if isinstance(node.value, float):
+            if not math.isfinite(node.value):           # "1e999" reads as inf
+                raise ParseError(f"{node.value} is not a finite number")
+            return Fraction(repr(node.value))
+        return Fraction(node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         inner = _value(node.operand)
         return -inner if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.BinOp):
         left, right = _value(node.left), _value(node.right)
+        if max(_bits(left), _bits(right)) > MAX_BITS:
+            raise ParseError("number too large")
         if isinstance(node.op, ast.Add):
             return left + right
         if isinstance(node.op, ast.Sub):
@@ -54,6 +67,8 @@ def _value(node: ast.AST) -> Fraction:
         if isinstance(node.op, ast.Pow):
             if right.denominator != 1 or abs(right) > MAX_EXPONENT or (left == 0 and right < 0):
                 raise ParseError(f"unsupported exponent {right}")
+            if _bits(left) * abs(int(right)) > MAX_BITS:
+                raise ParseError("number too large")
             return left ** int(right)
     raise ParseError(f"not a number: {type(node).__name__}")
 
@@ -65,9 +80,15 @@ def parse_number(text: str) -> Fraction:
         raise ParseError("empty or too long")
     try:
         tree = ast.parse(plain, mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError, MemoryError, RecursionError):  # also null bytes, deep nesting
         raise ParseError(f"cannot parse {plain!r}") from None
-    return _value(tree.body)
+    try:
+        value = _value(tree.body)
+    except RecursionError:
+        raise ParseError("expression nested too deeply") from None
+    if _bits(value) > MAX_BITS:
+        raise ParseError("number too large")
+    return value
 
 
 _ANSWER = re.compile(r"answer\s*(?:is)?\s*[:=]?\s*(.+)", re.IGNORECASE)

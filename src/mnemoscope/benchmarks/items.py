@@ -50,12 +50,25 @@ class Grade:
 _REQUIRED = ("id", "kind", "task", "level", "prompt", "gold")
 
 
+# the JSON type each field must have, and how to say it; `gold` may be any JSON value
+_TYPES = {"id": ((str, int), "a string"), "kind": (str, "a string"), "task": (str, "a string"),
+          "level": (int, "an integer"), "prompt": (str, "a string"), "meta": (dict, "an object"),
+          "split": (str, "a string"), "perturbation": (str, "a string"),
+          "source_id": ((str, type(None)), "a string or null")}
+
+
 def item_from_json(record: dict[str, Any], where: str) -> BenchItem:
     missing = [k for k in _REQUIRED if k not in record]
     if missing:
         raise InputError(f"{where}: missing field(s) {', '.join(missing)} (fields seen: "
                          f"{', '.join(sorted(record)) or 'none'}). Items must come from "
                          "`mnemoscope bench generate`.")
+    for name, (kind, said) in _TYPES.items():
+        value = record.get(name, ...)
+        if value is not ... and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise InputError(f"{where}: field {name!r} is {type(value).__name__} "
+                             f"({str(value)[:40]!r}), not {said} as `mnemoscope bench generate` "
+                             "writes it. Fix the item or generate the file again.")
     known = set(BenchItem.__dataclass_fields__)
     return BenchItem(**{k: v for k, v in record.items() if k in known})
 
@@ -73,28 +86,70 @@ def read_items(path: str | Path) -> list[BenchItem]:
     if not path.is_file():
         raise InputError(f"{path}: no such file. Make one with `mnemoscope bench generate KIND "
                          f"--n N --seed S > {path.name}`.")
+    from ..data import text_lines
+    from .base import benchmarks
+
     items: list[BenchItem] = []
     seen: set[str] = set()
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path} line {number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where}: not JSON ({exc.msg}). Each line must be one item.") \
-                    from None
-            if not isinstance(record, dict):
-                raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
-            item = item_from_json(record, where)
-            if item.id in seen:
-                raise InputError(f"{where}: duplicate id {item.id!r}; ids must be unique in a file")
-            seen.add(item.id)
-            items.append(item)
+    for number, line in text_lines(path):     # InputError names the line of a non-UTF-8 byte
+        if not line.strip():
+            continue
+        where = f"{path} line {number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}: not JSON ({exc.msg}). Each line must be one item.") \
+                from None
+        except (ValueError, RecursionError) as exc:    # 5,000-digit numbers, deep nesting
+            raise InputError(f"{where}: cannot read this JSON ({exc}). Each line must be one "
+                             "item.") from None
+        if not isinstance(record, dict):
+            raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}. "
+                             "Each line must be one item from `mnemoscope bench generate`.")
+        item = item_from_json(record, where)
+        if item.kind not in benchmarks:
+            raise InputError(f"{where}: unknown kind {item.kind!r}; known: "
+                             f"{', '.join(benchmarks.names())}. Fix the item or generate the "
+                             "file again.")
+        if item.id in seen:
+            raise InputError(f"{where}: duplicate id {item.id!r}; ids must be unique in a file. "
+                             "Delete or rename the repeat.")
+        seen.add(item.id)
+        items.append(item)
     if not items:
-        raise InputError(f"{path}: no items (the file is empty)")
+        raise InputError(f"{path}: no items (the file is empty). Make items with `mnemoscope "
+                         "bench generate KIND --n N -o FILE`.")
     return items
+
+
+def check_items_output(path: str | Path) -> Path:
+    """Refuse (InputError, before anything is generated) an -o that names a folder or a
+    file in a folder that does not exist."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; pass a file name for -o, e.g. "
+                         f"{path / 'items.jsonl'}.")
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: folder {path.parent} does not exist. Create it first "
+                         f"(mkdir -p {path.parent}), or pass another -o.")
+    return path
+
+
+def write_items_file(items: Iterable[BenchItem], path: str | Path) -> int:
+    """Write items to `path` atomically (a crash leaves the old file or the new one)."""
+    import io
+
+    from ..runs import write_text_atomic
+
+    path = check_items_output(path)
+    buffer = io.StringIO()
+    count = write_items(items, buffer)
+    try:
+        write_text_atomic(path, buffer.getvalue())
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc}). Pass another -o.") \
+            from None
+    return count
 
 
 def items_hash(items: Iterable[BenchItem]) -> str:

@@ -114,8 +114,16 @@ def remap_people(statement: Statement, new_index: Sequence[int]) -> Statement:
 
 def as_statement(value: Any) -> Statement:
     """Normalise a statement read from JSON (tuples become lists; the shape is checked)."""
-    if not isinstance(value, (list, tuple)) or not value or value[0] not in KINDS:
-        raise ValueError(f"not a K&K statement: {value!r}")
-    if value[0] == "leaf":
-        return ["leaf", int(value[1]), bool(value[2])]
-    return [value[0]] + [as_statement(v) for v in value[1:]]
+    if not isinstance(value, (list, tuple)) or not value or not isinstance(value[0], str) \
+            or value[0] not in KINDS:
+        raise ValueError(f"not a K&K statement: {str(value)[:60]}")
+    kind, operands = value[0], value[1:]
+    if kind == "leaf":
+        if len(operands) != 2 or type(operands[0]) is not int or operands[0] < 0:
+            raise ValueError(f"a leaf is [\"leaf\", person, is_knight], not {str(value)[:60]}")
+        return ["leaf", operands[0], bool(operands[1])]
+    arity = {"not": (1, 1), "implies": (2, 2), "iff": (2, 2)}.get(kind, (1, len(operands)))
+    if not arity[0] <= len(operands) <= arity[1]:
+        raise ValueError(f"{kind!r} takes {arity[0]}..{arity[1]} operand(s), not "
+                         f"{len(operands)}: {str(value)[:60]}")
+    return [kind] + [as_statement(v) for v in operands]

@@ -42,12 +42,24 @@ def limem_score(solved_before: list[bool], solved_after: list[bool]) -> tuple[fl
     return accuracy, consistency, accuracy * (1 - consistency)
 
 
+_COLUMNS = ("id", "correct", "perturbation", "source_id")   # every `bench eval` row has them
+
+
 def _rows(run: str | Path, what: str):
     run = Path(run)
     if not (run / "parts").is_dir():
         raise InputError(f"{run}: not a benchmark run (no parts/ folder). Pass the --out folder "
                          f"of `mnemoscope bench eval` as the {what} run.")
-    return read_rows(run)
+    rows = read_rows(run)
+    if rows.empty:
+        raise InputError(f"{run}: the {what} run has no rows yet. Run `mnemoscope bench eval` "
+                         "into it (it resumes) before computing LiMem.")
+    missing = [c for c in _COLUMNS if c not in rows.columns]
+    if missing:
+        raise InputError(f"{run}: not a benchmark run (its rows lack the column(s) "
+                         f"{', '.join(missing)}; is it a `score` or `extract` run?). Pass the "
+                         f"--out folder of `mnemoscope bench eval` as the {what} run.")
+    return rows
 
 
 def limem(original_run: str | Path, perturbed_run: str | Path) -> list[LiMem]:

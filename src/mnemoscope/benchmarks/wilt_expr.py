@@ -74,6 +74,8 @@ def compile_guess(text: str) -> ast.Expression:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise GuessError(f"not a Python expression ({exc.msg})") from None
+    except (ValueError, MemoryError, RecursionError):   # null bytes, very deep nesting
+        raise GuessError("not a Python expression (unparsable text)") from None
     _check(tree)
     return tree
 

@@ -13,19 +13,12 @@ from .flags import count, model_config, positive, progress
 KINDS = ("kk", "randomcalc", "wilt", "complexity")
 
 
-def _output(path: str | None):
-    return open(path, "w", encoding="utf-8") if path else sys.stdout
-
-
 def _write(items, path: str | None) -> int:
+    """Items to stdout, or atomically to -o (refused up front: a folder, a missing parent)."""
     from ..benchmarks import write_items
+    from ..benchmarks.items import write_items_file
 
-    handle = _output(path)
-    try:
-        return write_items(items, handle)
-    finally:
-        if handle is not sys.stdout:
-            handle.close()
+    return write_items_file(items, path) if path else write_items(items, sys.stdout)
 
 
 class Generate(Command):
@@ -49,7 +42,10 @@ class Generate(Command):
 
     def main(self, args) -> int:
         from ..benchmarks import generate
+        from ..benchmarks.items import check_items_output
 
+        if args.output:
+            check_items_output(args.output)         # before any item is generated
         options = {"complexity": {"split": args.split}, "wilt": {"max_tests": args.max_tests}}
         try:
             items = generate(args.kind, args.n, args.seed, args.level,
@@ -75,7 +71,10 @@ class Perturb(Command):
 
     def main(self, args) -> int:
         from ..benchmarks import perturb, read_items
+        from ..benchmarks.items import check_items_output
 
+        if args.output:
+            check_items_output(args.output)
         items = read_items(args.items)
         out = []
         for kind in [t.strip() for t in args.type.split(",") if t.strip()]:

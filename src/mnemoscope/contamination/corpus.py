@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import json
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -155,10 +156,13 @@ def _jsonl(path: Path, handle, column: str, skip_bad: bool, stats: ReadStats,
             record = json.loads(line)
             problem = None if isinstance(record, dict) else \
                 f"expected a JSON object per line, got {type(record).__name__}"
-        except UnicodeDecodeError:
-            problem = "not UTF-8 text"
+        except UnicodeDecodeError as exc:
+            problem = (f"not UTF-8 text (byte {exc.start + 1} of the line); convert the file to "
+                       "UTF-8 (e.g. iconv -f latin1 -t utf-8)")
         except json.JSONDecodeError as exc:
             problem = f"invalid JSON ({exc.msg} at column {exc.colno})"
+        except (ValueError, RecursionError) as exc:    # 5,000-digit numbers, deep nesting
+            problem = f"cannot read this JSON ({' '.join(str(exc).split()).rstrip('.')})"
         if problem:
             if not skip_bad:
                 raise InputError(f"{path} line {number}: {problem}. {fix}")
@@ -175,9 +179,24 @@ def _jsonl(path: Path, handle, column: str, skip_bad: bool, stats: ReadStats,
             raise InputError(f'{path} line {number}: field "{column}" is '
                              f"{type(text).__name__}, not a string. Pass --corpus-text-column "
                              "NAME for the text field.")
+        if b"\\u" in line and not _valid_unicode(text):   # only a JSON escape makes one
+            if not skip_bad:
+                raise InputError(f'{path} line {number}: field "{column}" holds an unpaired '
+                                 'surrogate (an escape such as "\\ud800"), which is not valid '
+                                 f"Unicode. {fix}")
+            stats.skip(number)
+            continue
         stats.records += 1
         if (batch := batcher.add(text, number)) is not None:
             yield batch
+
+
+def _valid_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _paragraphs(path: Path, handle, skip_bad: bool, stats: ReadStats,
@@ -220,7 +239,9 @@ def _parquet(path: Path, column: str, batch_chars: int, stats: ReadStats) -> Ite
     try:
         parquet = pq.ParquetFile(path)
     except Exception as exc:
-        raise InputError(f"{path}: cannot read Parquet ({exc}).") from None
+        raise InputError(f"{path}: cannot read Parquet ({' '.join(str(exc).split()).rstrip('.')})"
+                         ". Is the file complete? Write it again, or leave it out of --corpus.") \
+            from None
     names = parquet.schema_arrow.names
     if column not in names:
         seen = ", ".join(f'"{c}"' for c in names[:8]) or "none"
@@ -233,7 +254,16 @@ def _parquet(path: Path, column: str, batch_chars: int, stats: ReadStats) -> Ite
                          "--corpus-text-column NAME for the text column.")
     rows = max(1, min(65536, batch_chars // 1024))
     first = 0
-    for record_batch in parquet.iter_batches(batch_size=rows, columns=[column]):
+    batches = parquet.iter_batches(batch_size=rows, columns=[column])
+    while True:
+        try:
+            record_batch = next(batches, None)
+        except Exception as exc:    # a damaged row group: ArrowInvalid, OSError, ...
+            raise InputError(f"{path} row {first}: cannot read Parquet "
+                             f"({' '.join(str(exc).split()).rstrip('.')}). Is the file complete? "
+                             "Write it again, or leave it out of --corpus.") from None
+        if record_batch is None:
+            return
         texts = record_batch.column(0).cast(pa.large_string()).fill_null("")
         stats.records += len(texts)
         yield Batch(texts, first, np.full(len(texts), -1, dtype=np.int64))
@@ -259,7 +289,7 @@ def read_batches(path: Path, text_column: str = "text", *, skip_bad_lines: bool 
                 yield from _paragraphs(path, handle, skip_bad_lines, stats, batcher)
             else:
                 yield from _jsonl(path, handle, text_column, skip_bad_lines, stats, batcher)
-    except (EOFError, OSError) as exc:
+    except (EOFError, OSError, zlib.error) as exc:
         raise InputError(f"{path}: cannot decompress or read ({exc}). Is the file complete "
                          f"and really {compression or 'uncompressed'}?") from None
     except Exception as exc:

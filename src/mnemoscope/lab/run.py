@@ -58,14 +58,20 @@ def _reference_texts(pool, count: int, seed: int) -> list[str]:
     return texts
 
 
-def _prepare(spec: LabSpec, out: Path):
-    """Split, canaries, lab_data.jsonl and ground_truth.json (written once)."""
+def _split(spec: LabSpec):
+    """Split and canaries. Reads and checks all the data, so it runs before anything is
+    written: a missing or bad file must not leave a spec.json holding its hash."""
     from ..extraction.canaries import make_canaries
 
     samples = load_samples(replace(spec.data, label_column=None))
     members, nonmembers, reference_pool = split_lab(samples, spec.member_fraction, spec.seed,
                                                     spec.reference_split)
-    canaries = make_canaries(spec.canaries, spec.seed)
+    return members, nonmembers, reference_pool, make_canaries(spec.canaries, spec.seed)
+
+
+def _prepare(spec: LabSpec, out: Path, split):
+    """lab_data.jsonl and ground_truth.json for `split` (written once)."""
+    members, nonmembers, reference_pool, canaries = split
     if not (out / "ground_truth.json").is_file():
         write_lab_data(out / "lab_data.jsonl", members, nonmembers)
         write_json_atomic(out / "ground_truth.json", {
@@ -133,11 +139,12 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
     out = Path(spec.out)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
+    split = _split(spec)
     # refuses a folder made by another spec
     lab = RunWriter.open(out, "lab", _identity(spec), model=identity_of(spec.model))
     if not any(lab.parts.iterdir()):
         lab.parts.rmdir()                            # the lab's rows live in its sub-runs
-    members, nonmembers, reference_pool, canaries = _prepare(spec, out)
+    members, nonmembers, reference_pool, canaries = _prepare(spec, out, split)
     training_texts = _training_texts(members, canaries, spec.seed)
     curve = _train_if_needed(spec, out, training_texts)
     timings["training"] = time.perf_counter() - clock
