@@ -16,7 +16,7 @@ import re
 import sys
 from typing import NoReturn, Sequence
 
-from .. import __version__
+from .._version import __version__
 from ..types import MnemoscopeError
 from .command import Command
 

@@ -30,14 +30,13 @@ def discover_sections() -> None:
         return
     import importlib
     import pkgutil
+    from pathlib import Path
 
-    import mnemoscope
-
-    for package in pkgutil.iter_modules(mnemoscope.__path__):
+    root = Path(__file__).resolve().parents[1]         # src/mnemoscope, read as files
+    for package in pkgutil.iter_modules([str(root)]):
         if not package.ispkg or package.name == "cli":     # the command wing has no sections
             continue
-        module = importlib.import_module(f"mnemoscope.{package.name}")
-        for child in pkgutil.iter_modules(module.__path__):
+        for child in pkgutil.iter_modules([str(root / package.name)]):
             if child.name.endswith("report_section"):
                 importlib.import_module(f"mnemoscope.{package.name}.{child.name}")
     _discovered = True
