@@ -39,7 +39,7 @@ def main() -> None:
     from sklearn.metrics import roc_auc_score
 
     from mnemoscope.data import DataConfig, load_samples
-    from mnemoscope.models import ModelConfig, load_model
+    from mnemoscope.models import EndpointConfig, ModelConfig, load_model
     from mnemoscope.models.endpoint_check import DEFAULT_TEXTS, _matched, _pieces
 
     every = load_samples(DataConfig(args.data))
@@ -60,8 +60,8 @@ def main() -> None:
             for name in (BOS, STOCK):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    endpoint = load_model(ModelConfig(model=server.url, served_model=name,
-                                                      api_key_env=API_KEY_ENV, batch_size=1))
+                    endpoint = load_model(ModelConfig(model=server.url, batch_size=1, endpoint=EndpointConfig(
+                        served_model=name, api_key_env=API_KEY_ENV)))
                 started = time.perf_counter()
                 echoed = endpoint.echo_scores(texts)
                 seconds = time.perf_counter() - started

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from _llama_server import API_KEY_ENV, BOS, STOCK, LlamaServer, require_llama_server
-from mnemoscope.models import ModelConfig, load_model
+from mnemoscope.models import EndpointConfig, ModelConfig, load_model
 from mnemoscope.models.endpoint_check import compare_backends
 from mnemoscope.models.http_client import EndpointClient, EndpointError, RetryPolicy
 from mnemoscope.types import Capabilities, CapabilityError, InputError
@@ -49,9 +49,10 @@ def key_env(server, monkeypatch):
     return API_KEY_ENV
 
 
-def endpoint(server, name: str, **options):
-    return load_model(ModelConfig(model=server.url, served_model=name, api_key_env=API_KEY_ENV,
-                                  batch_size=1, **options))
+def endpoint(server, name: str, tokenizer: str | None = None, **options):
+    return load_model(ModelConfig(model=server.url, batch_size=1, **options,
+                                  endpoint=EndpointConfig(served_model=name, tokenizer=tokenizer,
+                                                          api_key_env=API_KEY_ENV)))
 
 
 @pytest.fixture(scope="module")
@@ -155,25 +156,25 @@ def test_cli_score_run_through_endpoint_never_writes_the_key(server, key_env, tm
 def test_missing_key_names_the_variable_not_the_key(server, monkeypatch):
     monkeypatch.delenv("MNEMOSCOPE_NO_SUCH_KEY", raising=False)
     with pytest.raises(EndpointError, match=r"401.*MNEMOSCOPE_NO_SUCH_KEY"):
-        load_model(ModelConfig(model=server.url, api_key_env="MNEMOSCOPE_NO_SUCH_KEY"))
+        load_model(ModelConfig(model=server.url, endpoint=EndpointConfig(api_key_env="MNEMOSCOPE_NO_SUCH_KEY")))
 
 
 def test_wrong_key_is_refused_and_not_echoed(server, monkeypatch):
     monkeypatch.setenv("MNEMOSCOPE_WRONG_KEY", "sk-wrong-0123456789")
     with pytest.raises(EndpointError) as info:
-        load_model(ModelConfig(model=server.url, api_key_env="MNEMOSCOPE_WRONG_KEY"))
+        load_model(ModelConfig(model=server.url, endpoint=EndpointConfig(api_key_env="MNEMOSCOPE_WRONG_KEY")))
     assert "was refused" in str(info.value) and "sk-wrong" not in str(info.value)
 
 
 def test_wrong_model_name_lists_what_is_served(server, key_env):
     with pytest.raises(InputError, match=r"no-such-model.*smollm2, smollm2-bos"):
-        load_model(ModelConfig(model=server.url, served_model="no-such-model",
-                               api_key_env=key_env))
+        load_model(ModelConfig(model=server.url, endpoint=EndpointConfig(
+            served_model="no-such-model", api_key_env=key_env)))
 
 
 def test_two_models_served_needs_a_name(server, key_env):
     with pytest.raises(InputError, match="serves 2 models.*--served-model"):
-        load_model(ModelConfig(model=server.url, api_key_env=key_env))
+        load_model(ModelConfig(model=server.url, endpoint=EndpointConfig(api_key_env=key_env)))
 
 
 def test_unreachable_endpoint_is_an_input_error_after_bounded_retries():

@@ -11,7 +11,7 @@ written as soon as they finish, then summarise from what is on disk.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -164,8 +164,7 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
     model, model_identity, model_config = prepare_model(spec.model, model, engine, needs)
 
     def prepare_second_model(given: Any):
-        config = ModelConfig(**{**asdict(spec.model), "model": given}) \
-            if isinstance(given, str) else None
+        config = spec.model.with_model(given) if isinstance(given, str) else None
         return prepare_model(config, None if isinstance(given, str) else given, engine, [])
 
     setup = ViewSetup(options, prepare_second_model, samples)

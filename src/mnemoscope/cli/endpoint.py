@@ -38,6 +38,7 @@ class CheckEndpoint(Command):
 
     def main(self, args) -> int:
         from ..models import ModelConfig, load_model
+        from .flags import endpoint_config
         from ..models.endpoint_check import DEFAULT_TEXTS, compare_backends
 
         texts = DEFAULT_TEXTS
@@ -48,10 +49,7 @@ class CheckEndpoint(Command):
                                               limit=args.limit))
             texts = tuple(s.text for s in samples)
         endpoint = load_model(ModelConfig(
-            model=args.url, backend="openai", served_model=args.served_model,
-            api_key_env=args.api_key_env, request_timeout=args.request_timeout,
-            max_retries=args.max_retries, requests_per_second=args.rate_limit,
-            tokenizer=args.tokenizer))
+            model=args.url, backend="openai", endpoint=endpoint_config(args)))
         reference = load_model(ModelConfig(model=args.against))
         result = compare_backends(endpoint, reference, texts)
         ok = result.mean_abs_delta <= args.tolerance

@@ -208,6 +208,17 @@ def add_signals_flag(group, *, default: str | None = None,
 
 
 # ---------------------------------------------------------------------------- configs
+def endpoint_config(args: argparse.Namespace):
+    """The EndpointConfig that the flags of add_endpoint_flags describe."""
+    from ..models.base import EndpointConfig
+
+    fields = {name: getattr(args, flag) for flag, name in (
+        ("served_model", "served_model"), ("api_key_env", "api_key_env"),
+        ("request_timeout", "request_timeout"), ("max_retries", "max_retries"),
+        ("rate_limit", "requests_per_second"), ("tokenizer", "tokenizer")) if hasattr(args, flag)}
+    return EndpointConfig(**fields)
+
+
 def model_config(args: argparse.Namespace, **overrides: Any):
     """The ModelConfig that the flags of add_model_flags describe. A CUDA device asked of a
     machine without one is refused here, before the model loads."""
@@ -215,12 +226,7 @@ def model_config(args: argparse.Namespace, **overrides: Any):
 
     fields = dict(model=args.model, device=args.device, dtype=args.dtype,
                   batch_size=args.batch_size, trust_remote_code=args.trust_remote_code,
-                  backend=getattr(args, "backend", "hf"))
-    for flag, name in (("served_model", "served_model"), ("api_key_env", "api_key_env"),
-                       ("request_timeout", "request_timeout"), ("max_retries", "max_retries"),
-                       ("rate_limit", "requests_per_second"), ("tokenizer", "tokenizer")):
-        if hasattr(args, flag):
-            fields[name] = getattr(args, flag)
+                  backend=getattr(args, "backend", "hf"), endpoint=endpoint_config(args))
     for name in ("max_length", "long_text"):
         if hasattr(args, name):
             fields[name] = getattr(args, name)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from .base import BUILTIN_BACKENDS, Model, ModelConfig, backend_class, backends, require, require_offered
+from .base import BUILTIN_BACKENDS, EndpointConfig, Model, ModelConfig, backend_class, backends, require, require_offered
 
-__all__ = ["BUILTIN_BACKENDS", "Model", "ModelConfig", "backend_class", "backends",
+__all__ = ["BUILTIN_BACKENDS", "EndpointConfig", "Model", "ModelConfig", "backend_class", "backends",
            "declared_capabilities", "identity_of", "load_model", "require", "require_offered"]
 
 
@@ -22,7 +23,7 @@ def load_model(model: "str | ModelConfig | Model" = "smollm2-135m", **options: A
         return model
     config = model if isinstance(model, ModelConfig) else ModelConfig(model=model, **options)
     if isinstance(model, ModelConfig) and options:
-        config = ModelConfig(**{**model.__dict__, **options})
+        config = replace(model, **options)
     return backend_class(config.resolved_backend())(config)
 
 

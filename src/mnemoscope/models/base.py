@@ -7,13 +7,26 @@ TokenScores and strings, so a new backend never touches audit code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol, Sequence, runtime_checkable
 
 from ..registry import Registry
 from ..types import Capabilities, TokenScores
 
 LongTextPolicy = Literal["truncate", "window"]
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """How to talk to an OpenAI-compatible HTTP endpoint (`ModelConfig.model` an http(s) URL);
+    see openai_compat.py. The other backends ignore it."""
+
+    served_model: str | None = None       # the `model` field of requests (default: the only one served)
+    api_key_env: str = "OPENAI_API_KEY"   # the key is read from this variable, never stored
+    request_timeout: float = 120.0        # seconds per HTTP request
+    max_retries: int = 4                  # on connection errors, timeouts, 429 and 5xx
+    requests_per_second: float | None = None   # client-side rate limit (None = unlimited)
+    tokenizer: str | None = None          # a local tokenizer (name, HF folder, .gguf) for token ids
 
 
 @dataclass(frozen=True)
@@ -32,13 +45,7 @@ class ModelConfig:
     long_text: LongTextPolicy = "truncate"
     trust_remote_code: bool = False
     backend: str = "hf"           # hf (transformers) | vllm (GPU) | openai (HTTP endpoint)
-    # OpenAI-compatible endpoints only (`model` = http(s)://host:port/v1); see openai_compat.py
-    served_model: str | None = None       # the `model` field of requests (default: the only one served)
-    api_key_env: str = "OPENAI_API_KEY"   # the key is read from this variable, never stored
-    request_timeout: float = 120.0        # seconds per HTTP request
-    max_retries: int = 4                  # on connection errors, timeouts, 429 and 5xx
-    requests_per_second: float | None = None   # client-side rate limit (None = unlimited)
-    tokenizer: str | None = None          # a local tokenizer (name, HF folder, .gguf) for token ids
+    endpoint: EndpointConfig = field(default_factory=EndpointConfig)   # openai backend only
 
     def resolved_backend(self) -> str:
         """The backend that will load `model`: an http(s) URL always means `openai`."""
@@ -46,10 +53,9 @@ class ModelConfig:
 
         return "openai" if is_endpoint(self.model) else self.backend
 
-    def identity_fields(self) -> dict[str, Any]:
-        """Fields that change scores (batch size and device do not, beyond float noise)."""
-        return {"model": self.model, "dtype": self.dtype, "max_length": self.max_length,
-                "long_text": self.long_text, "backend": self.resolved_backend()}
+    def with_model(self, model: str) -> "ModelConfig":
+        """The same settings for another model (a reference model, a fine-tuned copy)."""
+        return replace(self, model=model)
 
 
 @runtime_checkable

@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -170,7 +170,7 @@ class HFModel:
 
         config = config or ModelConfig()
         if overrides:
-            config = ModelConfig(**{**config.__dict__, **overrides})
+            config = replace(config, **overrides)
         self.config = config
         directory, self.name, self._source, self._file_hash = resolve_source(config)
         device = config.device

@@ -65,9 +65,10 @@ class OpenAICompatModel:
     def __init__(self, config: ModelConfig, *, client: EndpointClient | None = None) -> None:
         self.config = config
         self.client = client or EndpointClient(
-            config.model, api_key_env=config.api_key_env, timeout_s=config.request_timeout,
-            retry=RetryPolicy(max_retries=max(0, int(config.max_retries))),
-            requests_per_second=config.requests_per_second)
+            config.model, api_key_env=config.endpoint.api_key_env,
+            timeout_s=config.endpoint.request_timeout,
+            retry=RetryPolicy(max_retries=max(0, int(config.endpoint.max_retries))),
+            requests_per_second=config.endpoint.requests_per_second)
         self.concurrency = max(1, int(config.batch_size))
         self.served_model, self._model_entry = self._pick_model()
         self.name = self.served_model
@@ -89,7 +90,7 @@ class OpenAICompatModel:
         listing = self.client.get("models")
         served = [m for m in (listing.get("data") or []) if isinstance(m, dict) and "id" in m]
         names = [str(m["id"]) for m in served]
-        wanted = self.config.served_model
+        wanted = self.config.endpoint.served_model
         if wanted:
             for entry in served:
                 if entry["id"] == wanted:
@@ -109,11 +110,11 @@ class OpenAICompatModel:
 
     @staticmethod
     def _load_tokenizer(config: ModelConfig):
-        if not config.tokenizer:
+        if not config.endpoint.tokenizer:
             return None
         from .hf import _load_tokenizer, resolve_source
 
-        directory, *_ = resolve_source(ModelConfig(model=config.tokenizer,
+        directory, *_ = resolve_source(ModelConfig(model=config.endpoint.tokenizer,
                                                    trust_remote_code=config.trust_remote_code))
         return _load_tokenizer(directory, config)
 
@@ -186,7 +187,7 @@ class OpenAICompatModel:
                 bool(layout.start_text or layout.lead_entries or layout.hidden_tokens),
                 "alignment": None if self.alignment is None else self.alignment.verdict,
                 "logprobs": self.logprobs_problem is None,
-                "tokenizer": self.config.tokenizer, "max_length": self.config.max_length,
+                "tokenizer": self.config.endpoint.tokenizer, "max_length": self.config.max_length,
                 "long_text": "server", "versions": {"requests": requests.__version__}}
 
     # ------------------------------------------------------------------ scoring
