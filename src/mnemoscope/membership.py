@@ -169,6 +169,11 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
 
     setup = ViewSetup(options, prepare_second_model, samples)
     prepared = tuple(views.get(name).prepare(setup) for name in _views_needed(signals))
+    excluded = frozenset().union(*(v.excluded_ids() for v in prepared))
+    if excluded:
+        log.info("%d sample(s) serve a view (e.g. as a prefix) and are left out of the run",
+                 len(excluded))
+        samples = [s for s in samples if s.id not in excluded]
     job = ScoreJob(model_config, prepared, tuple(signals), spec.save_tokens)
     identity = {
         "views": {v.registry_name: resume_identity(v.identity()) for v in prepared

@@ -142,7 +142,11 @@ def add_model_flags(parser: argparse.ArgumentParser, *, scoring: bool = False,
         group.add_argument("--long-text", choices=["truncate", "window"], default="truncate",
                            help="texts longer than --max-length: truncate with a warning "
                                 "(default) or score with a sliding window")
-    group.add_argument("--backend", choices=["hf", "vllm", "openai"], default="hf",
+    from ..models.base import BUILTIN_BACKENDS, backends
+
+    # the built-in backends, plus any a plugin registers (entry point or MNEMOSCOPE_PLUGINS)
+    names = sorted(set(BUILTIN_BACKENDS) | set(backends.names()))
+    group.add_argument("--backend", choices=names, default="hf",
                        help="hf: transformers (default; all signals). vllm: GPU serving. "
                             "openai: an OpenAI-compatible HTTP server (chosen by itself when "
                             "--model is an http(s) URL). vllm and openai have no vocabulary "

@@ -65,6 +65,11 @@ class View:
     def identity(self) -> dict[str, Any] | None:
         return None
 
+    def excluded_ids(self) -> frozenset[str]:
+        """Ids of samples this view consumed (ReCaLL's non-member shots drawn from the data):
+        they get no row, so they never reach the metrics. Record them in identity()."""
+        return frozenset()
+
     def open(self, target: Any) -> Callable[[Sequence[str]], list[TokenScores]]:  # pragma: no cover
         raise NotImplementedError
 
