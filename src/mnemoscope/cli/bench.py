@@ -10,7 +10,6 @@ from ..types import InputError
 from .command import Command, Group, ModelFlags, Out
 from .flags import count, model_config, positive, progress
 
-KINDS = ("kk", "randomcalc", "wilt", "complexity")
 
 
 def _write(items, path: str | None) -> int:
@@ -27,7 +26,9 @@ class Generate(Command):
     seed = 0
 
     def add_flags(self, parser):
-        parser.add_argument("kind", choices=KINDS)
+        from ..benchmarks import benchmarks
+
+        parser.add_argument("kind", choices=benchmarks.names())   # every registered kind
         parser.add_argument("--n", type=positive, default=100,
                             help="items (complexity: ID items; each gets an OOD twin unless "
                                  "--split id)")

@@ -38,6 +38,8 @@ from .keyfile import KEY_FILE, key_data_path, read_key
 from .leximark import Change, swap_version
 from .stats import minimum_p_value, paired_test, verdict
 
+# score's signals.DEFAULT less `lowercase`: the paired test compares two versions of one
+# text that differ in a few words, and a second (lowercased) pass adds cost, not power
 DEFAULT_SIGNALS = ("loss", "zlib", "min_k", "min_k_plus_plus")
 WATERMARK_PREFIX, CONTROL_PREFIX = "w:", "c:"
 
