@@ -34,7 +34,7 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_folder(path: Path) -> None:
+def fsync_folder(path: Path) -> None:
     """Make the names in a folder durable (a rename is only on disk once its folder is)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
@@ -56,7 +56,7 @@ def fsync_tree(path: Path) -> None:
     for root, _, files in os.walk(path):
         for name in files:
             _fsync_file(Path(root) / name)
-        _fsync_folder(Path(root))
+        fsync_folder(Path(root))
 
 
 def _remove(path: Path) -> None:
@@ -107,7 +107,7 @@ def atomic_output(target: str | Path) -> Iterator[Path]:
     except BaseException:
         _remove(tmp)
         raise
-    _fsync_folder(target.parent)
+    fsync_folder(target.parent)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from ._version import __version__
+from .fileio import atomic_write_json, fsync_folder
 from .types import InputError, SpecMismatchError
 
 T = TypeVar("T")
@@ -48,40 +49,10 @@ IGNORABLE = {".DS_Store", "Thumbs.db"}
 
 
 # ---------------------------------------------------------------- durable files
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:          # some filesystems refuse to open a folder; nothing to sync then
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
-    """Write `data` to a temporary name beside `path`, fsync it, rename it over `path`, and
-    fsync the folder: after a crash or power loss the file is either old or new, never cut."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-    return path
-
-
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    return write_bytes_atomic(path, text.encode("utf-8"))
-
-
 def write_json_atomic(path: str | Path, payload: Any) -> Path:
-    return write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=False,
-                                              default=json_default) + "\n")
+    """JSON as the run store writes it (numpy values and paths allowed), atomically and
+    durably (fileio.py: temporary name, fsync, rename, folder fsync)."""
+    return atomic_write_json(path, payload, default=json_default)
 
 
 def json_default(value: Any) -> Any:
@@ -320,7 +291,7 @@ class RunWriter:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.parts / name)
-        _fsync_dir(self.parts)
+        fsync_folder(self.parts)
         self._buffer.clear()
         return self.parts / name
 
