@@ -126,7 +126,12 @@ class Command:
         return 0
 
     def main(self, args: argparse.Namespace) -> int:
-        return int(self.show(self.run(self.spec(args), args), args) or 0)
+        spec = self.spec(args)
+        if self.out is not None:         # a file, a user's folder, a damaged spec.json: now,
+            from ..runs import check_out  # not after the model has loaded
+
+            check_out(self.out_dir(args))
+        return int(self.show(self.run(spec, args), args) or 0)
 
     def out_dir(self, args: argparse.Namespace) -> str:
         """--out, else runs/<name>-<data stem>-<model stem> (no prefix for `score`)."""
