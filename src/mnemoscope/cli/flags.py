@@ -244,7 +244,6 @@ def model_config(args: argparse.Namespace, **overrides: Any):
     config = ModelConfig(**fields)
     if config.resolved_backend() != "openai":      # a server's device is its own business
         check_cuda(config.device)
-        check_model_files(config.model)
     return config
 
 
