@@ -367,6 +367,8 @@ CASES: dict[str, Case] = {
     "lab --synthetic and --python-docs": case(
         lambda f: lab(f, "--synthetic", "4", "--python-docs", "4", data=f.path("new.jsonl")),
         "--synthetic and --python-docs", "pass one of them"),
+    "lab --signals min_k(k='a')": case(lambda f: lab(f, "--signals", "loss,min_k(k='a')"),
+                                       "--signals", "min_k", "'a'"),
     "lab --bootstrap -5": case(lambda f: lab(f, "--bootstrap", "-5"), "--bootstrap", ">= 0"),
     "lab --reference-fraction nan": case(lambda f: lab(f, "--reference-fraction", "nan"),
                                          "--reference-fraction", "finite number"),
@@ -512,6 +514,8 @@ CASES: dict[str, Case] = {
         "data_file '../data.jsonl'", "outside", "name a file beside it"),
     "verify --signal not scored": case(lambda f: verify(f, "--signal", "zlib_ratio"),
                                        "--signal 'zlib_ratio'", "add it to --signals"),
+    "verify --signals ''": case(lambda f: verify(f, "--signals", ""),
+                                "--signals", "is empty", "mnemoscope signals"),
     "verify --resamples 0": case(lambda f: verify(f, "--resamples", "0"),
                                  "--resamples", ">= 1"),
     "verify --alpha nan": case(lambda f: verify(f, "--alpha", "nan"), "--alpha", "< 1"),
