@@ -113,11 +113,16 @@ def test_cli_end_to_end_and_resume(data, tiny_model_dir, tmp_path, monkeypatch, 
     assert "forget exact extraction rate" in printed and "retain perplexity change" in printed
     summary = json.loads((out / "summary.json").read_text())
     assert summary["steps"] == 2 and summary["stopped"] == "max_steps"
-    for stage in ("before", "after"):
+    # Pinned from this seeded run (tiny model seed 0, texts seeds 1-3, 2 IHL steps at lr 1e-2):
+    # 4 forget x 4 held-out texts, so AUROC = pairs won / 16. The random model has seen none
+    # of them, so "before" is chance (4 of 16); two steps move one pair, and retain perplexity
+    # falls 6.2% (the NLL term on the retain set).
+    pinned = {"before": (4 / 16, 388.0705), "after": (5 / 16, 364.1210)}
+    for stage, (auroc, retain_perplexity) in pinned.items():
         s = summary[stage]
         assert set(s["extraction"]) == {"forget", "holdout"}
-        assert 0.0 <= s["mia_auroc"]["loss"]["auroc"] <= 1.0
-        assert s["perplexity"]["retain"] > 1.0
+        assert s["mia_auroc"]["loss"]["auroc"] == pytest.approx(auroc, rel=1e-9), stage
+        assert s["perplexity"]["retain"] == pytest.approx(retain_perplexity, rel=1e-5), stage
         assert 0.0 < s["fluency"]["forget"]["distinct_1"] <= 1.0
         assert s["fluency"]["forget"]["perplexity_under_original"] > 1.0
     metrics = {row["metric"] for row in summary["headline"]}

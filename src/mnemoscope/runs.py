@@ -159,6 +159,15 @@ def _refuse_foreign(directory: Path) -> None:
                          f"({shown}); nothing was touched. Pass a new or empty folder.")
 
 
+def check_out(directory: str | Path) -> None:
+    """What RunWriter.open would refuse about a folder, known before any model loads and
+    without writing anything: a file, a foreign non-empty folder, an unreadable spec.json."""
+    directory = Path(directory)
+    _refuse_foreign(directory)
+    if (directory / SPEC_FILE).is_file():
+        read_json(directory / SPEC_FILE, "run spec (spec.json)")
+
+
 def claim_folder(directory: str | Path) -> Path:
     """Make (or check) an output folder for an audit that writes its own files there before
     its run opens (watermark verify writes the pairs it scores): a foreign non-empty folder

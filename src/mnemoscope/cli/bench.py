@@ -52,7 +52,7 @@ class Generate(Command):
             items = generate(args.kind, args.n, args.seed, args.level,
                              **options.get(args.kind, {}))
         except ValueError as exc:           # a --level outside this kind's range
-            raise InputError(f"bench generate {args.kind}: {exc}") from None
+            raise InputError(f"bench generate {args.kind} --level {args.level}: {exc}") from None
         written = _write(items, args.output)
         print(f"mnemoscope: wrote {written} {args.kind} items (seed {args.seed})", file=sys.stderr)
         return 0
@@ -82,7 +82,7 @@ class Perturb(Command):
             try:
                 made = perturb(items, kind, args.seed)
             except ValueError as exc:       # a perturbation this kind does not have
-                raise InputError(f"{args.items}: {exc}") from None
+                raise InputError(f"{args.items} (--type {kind}): {exc}") from None
             skipped = len(items) - len(made)
             if skipped:
                 print(f"mnemoscope: {kind}: {skipped} item(s) admit no such perturbation; "

@@ -62,10 +62,14 @@ def _split(spec: LabSpec):
     """Split and canaries. Reads and checks all the data, so it runs before anything is
     written: a missing or bad file must not leave a spec.json holding its hash."""
     from ..extraction.canaries import make_canaries
+    from ..types import InputError
 
     samples = load_samples(replace(spec.data, label_column=None))
-    members, nonmembers, reference_pool = split_lab(samples, spec.member_fraction, spec.seed,
-                                                    spec.reference_split)
+    try:
+        members, nonmembers, reference_pool = split_lab(samples, spec.member_fraction, spec.seed,
+                                                        spec.reference_split)
+    except InputError as exc:           # too few texts: name the file they came from
+        raise InputError(f"{spec.data.path}: {exc}") from None
     return members, nonmembers, reference_pool, make_canaries(spec.canaries, spec.seed)
 
 

@@ -37,14 +37,14 @@ def _load_texts(spec: dict, ids: set[str]) -> dict[str, str]:
 
 
 def build_report(run_dir: str | Path) -> str:
-    from ..runs import read_rows
+    from ..runs import read_json, read_rows
 
     run_dir = Path(run_dir)
     if not (run_dir / "spec.json").is_file():
         raise InputError(f"{run_dir}: not a run folder (no spec.json). Pass the --out folder of a run.")
-    spec = json.loads((run_dir / "spec.json").read_text(encoding="utf-8"))
+    spec = read_json(run_dir / "spec.json", "run spec (spec.json)")
     summary_path = run_dir / "summary.json"
-    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
+    summary = read_json(summary_path, "summary (summary.json)") if summary_path.is_file() else {}
     rows = read_rows(run_dir)
     ctx = ReportContext(run_dir, spec, summary, rows)
     if len(rows) and "id" in rows.columns:
