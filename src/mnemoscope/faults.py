@@ -14,7 +14,8 @@ data files, CSV, model and adapter folders):
     <what>.synced   the temporary is complete and fsynced; not yet renamed
     <what>.renamed  renamed into place; its folder not yet fsynced
     part.done       a part is committed; the next chunk has not started ("between parts")
-    model.renamed   lab: model/ is in place, training_curve.json not yet written beside it
+    model.renamed   lab: model/ (or reference_model/) is in place with its curve inside,
+                    the copy beside it (training_curve.json) not yet written
 
 bench/crash_soak.py and tests/test_crash_resume.py pick sites and counts at random.
 """
