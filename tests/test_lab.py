@@ -189,6 +189,21 @@ def test_resume_after_a_crash_does_not_retrain(tmp_path, texts, tiny_model_dir, 
     assert resumed["extraction"] == fresh["extraction"]
 
 
+def test_a_saved_model_keeps_its_curve_and_is_never_retrained(tmp_path, caplog):
+    """The curve is saved inside the model folder (one rename commits both); a model folder
+    an older version left without a curve is used as it is, not retrained over."""
+    model_dir, beside = tmp_path / "model", tmp_path / "training_curve.json"
+    assert lab_run._saved_curve(model_dir, beside) is None            # nothing saved: train
+    model_dir.mkdir()
+    (model_dir / "config.json").write_text("{}")
+    assert lab_run._saved_curve(model_dir, beside) == []              # the old stuck state
+    assert "no training curve" in caplog.text and not beside.exists()
+    steps = [{"step": 1, "epoch": 1, "loss": 2.5, "lr": 1e-4}]
+    (model_dir / "training_curve.json").write_text(json.dumps({"method": "full", "steps": steps}))
+    assert lab_run._saved_curve(model_dir, beside) == steps
+    assert json.loads(beside.read_text())["steps"] == steps             # the copy restored
+
+
 def test_a_different_spec_is_refused_in_the_same_folder(full_run, texts, tiny_model_dir):
     out, _ = full_run
     with pytest.raises(InputError, match="different spec"):

@@ -141,6 +141,40 @@ def test_cli_end_to_end_and_resume(data, tiny_model_dir, tmp_path, monkeypatch, 
     assert "different spec" in capsys.readouterr().err
 
 
+def test_training_again_deletes_only_what_the_run_wrote(data, tiny_model_dir, tmp_path,
+                                                        capsys):
+    """Killed after the adapter was saved but before training.json: the resume trains again
+    and removes the older after/ audit and comparison rows through the run's manifest.
+    Files a user put into the run folder survive, and an adapter folder holding one is
+    not replaced."""
+    import pandas as pd
+
+    data = {**data, "model": tiny_model_dir}
+    out = tmp_path / "run"
+    assert _cli(data, out, "--steps", "2") == 0
+    mine = [out / "notes.txt", out / "parts" / "mine.csv", out / "after" / "mine.txt",
+            out / "after" / "extraction" / "parts" / "mine.txt"]
+    for path in mine:
+        path.write_text("the user's")
+    old_parts = sorted((out / "parts").glob("*.parquet"))
+    stamp = (out / "after" / "summary.json").stat().st_mtime_ns
+    (out / "training.json").unlink()                      # the crash
+    assert _cli(data, out, "--steps", "2") == 0
+    assert all(path.read_text() == "the user's" for path in mine)
+    assert not any(p.exists() for p in old_parts)
+    assert (out / "after" / "summary.json").stat().st_mtime_ns != stamp   # audited again
+    rows = pd.concat(pd.read_parquet(p) for p in (out / "parts").glob("*.parquet"))
+    assert len(rows) == rows["id"].nunique() == 8           # 4 forget + 4 held-out, once each
+    adapter = (out / "adapter" / "adapter_model.safetensors").read_bytes()
+    (out / "adapter" / "README.md").write_text("the user's")
+    (out / "training.json").unlink()
+    capsys.readouterr()
+    assert _cli(data, out, "--steps", "2") == 2
+    assert "adapter holds files mnemoscope did not write (README.md)" in capsys.readouterr().err
+    assert (out / "adapter" / "adapter_model.safetensors").read_bytes() == adapter
+    assert (out / "adapter" / "README.md").read_text() == "the user's"
+
+
 def test_stop_at_holdout_rate(data, tiny_model_dir, tmp_path):
     from mnemoscope import unlearn          # the top-level shortcut of mnemoscope.unlearning
 

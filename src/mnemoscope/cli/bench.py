@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 from ..types import InputError
 from .command import Command, Group, ModelFlags, Out
@@ -142,8 +140,9 @@ class Limem(Command):
         results = limem(args.original_run, args.perturbed_run)
         print(limem_table(results))
         if args.json:
-            Path(args.json).write_text(json.dumps([r.as_dict() for r in results], indent=2)
-                                       + "\n", encoding="utf-8")
+            from ..fileio import atomic_write_json
+
+            atomic_write_json(args.json, [r.as_dict() for r in results])
         return 0
 
 

@@ -132,8 +132,12 @@ class Lab(Command):
 
 
 def _write_texts(path: Path, records: list[dict[str, str]]) -> None:
+    """DATA, whole or not at all: it is written only when missing, so a file cut short by a
+    crash would be taken as the data set by every later run."""
+    from ..fileio import atomic_write_text
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in records))
 
 
 command = Lab()

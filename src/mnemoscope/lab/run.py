@@ -4,7 +4,8 @@
     DIR/lab_data.jsonl       the calibration set: id, text, label (1 = member)
     DIR/ground_truth.json    member and non-member ids, canaries with their secrets
     DIR/model/               the fine-tuned model (safetensors + tokenizer; load_model reads it)
-    DIR/training_curve.json  loss per optimiser step
+                             and its training_curve.json, saved in the same rename
+    DIR/training_curve.json  loss per optimiser step (a copy of model/training_curve.json)
     DIR/calibration/         a `score` run of every signal on lab_data.jsonl
     DIR/canaries/            a run with one row per canary: secret, repetitions, rank, exposure
     DIR/extraction/          an `extract` run on lab_data.jsonl with the fine-tuned model
@@ -12,12 +13,13 @@
                              plus `canaries`, `extraction`, `training`, `timings_s`
 
 Resuming: each stage checks what is on disk. A saved model is never retrained; scoring,
-exposure and extraction skip the rows already written.
+exposure and extraction skip the rows already written. The curve travels inside the model
+folder because a model renamed into place before its curve was written (a crash between the
+two) used to be retrained on every resume, and the new model could not be renamed onto it.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -25,12 +27,14 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from .. import faults
 from ..data import DataConfig, data_identity, load_samples
-from ..runs import RunWriter, write_json_atomic
+from ..runs import RunWriter, read_json, write_json_atomic
 from .config import LabSpec
 from .split import split_lab, write_lab_data
 
 log = logging.getLogger(__name__)
+CURVE_FILE = "training_curve.json"   # inside every model folder the lab saves
 
 def _identity(spec: LabSpec) -> dict[str, Any]:
     return {"data": data_identity(replace(spec.data, label_column=None)),
@@ -88,21 +92,45 @@ def _prepare(spec: LabSpec, out: Path, split):
 
 def _train_if_needed(spec: LabSpec, out: Path, texts: list[str],
                      name: str = "model") -> list[dict[str, Any]]:
-    """Fine-tune the base model on `texts` into out/<name> (with out/<name>_curve.json, or
-    training_curve.json for the lab's model); a model already saved is never retrained."""
+    """Fine-tune the base model on `texts` into out/<name>, its curve inside it and copied
+    to out/training_curve.json (out/<name>_curve.json for another model); a model already
+    saved is never retrained."""
     from ..models import load_model
     from .train import fine_tune, save_model
 
-    curve_path = out / ("training_curve.json" if name == "model" else f"{name}_curve.json")
-    if (out / name / "config.json").is_file() and curve_path.is_file():
+    curve_path = out / (CURVE_FILE if name == "model" else f"{name}_curve.json")
+    saved = _saved_curve(out / name, curve_path)
+    if saved is not None:
         log.info("lab %s: %s already saved; not retraining", out, name)
-        return json.loads(curve_path.read_text(encoding="utf-8"))["steps"]
+        return saved
     trainee = load_model(spec.model)
     curve = fine_tune(trainee, texts, spec.train, progress=spec.progress)
-    save_model(trainee, out / name)
-    write_json_atomic(curve_path, {"method": spec.train.method, "steps": curve})
+    record = {"method": spec.train.method, "steps": curve}
+    save_model(trainee, out / name, extra_json={CURVE_FILE: record})
+    faults.point("model.renamed")
+    write_json_atomic(curve_path, record)
     del trainee
     return curve
+
+
+def _saved_curve(model_dir: Path, curve_path: Path) -> list[dict[str, Any]] | None:
+    """The training curve of a model already saved in `model_dir` (restoring the copy at
+    `curve_path`), or None when no model is saved."""
+    if not (model_dir / "config.json").is_file():
+        return None
+    for path in (model_dir / CURVE_FILE, curve_path):
+        if path.is_file():
+            record = read_json(path, "training curve")
+            if not curve_path.is_file():
+                write_json_atomic(curve_path, record)
+            return record["steps"]
+    # The folder was renamed into place whole, so the model is complete; only a lab of an
+    # older version, killed before writing the curve beside it, gets here. Retraining could
+    # not replace it, and need not: keep the model, without training figures.
+    log.warning("%s: the saved model has no training curve (an older version was stopped "
+                "before writing it); using the model as saved, without training figures",
+                model_dir)
+    return []
 
 
 def _reference_model(spec: LabSpec, out: Path):

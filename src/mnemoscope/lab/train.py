@@ -123,14 +123,17 @@ def _epoch_end(trainable, steps_per_epoch: int, epochs: int,
     return after_step
 
 
-def save_model(model, directory: Path) -> None:
-    """Weights as safetensors plus the tokenizer, written to a temporary folder and then
-    renamed, so a crash never leaves a half-saved model that a resume would trust."""
-    import shutil
+def save_model(model, directory: Path, extra_json: dict[str, Any] | None = None) -> None:
+    """Weights as safetensors plus the tokenizer, plus `extra_json` (file name -> payload),
+    written to a temporary folder, fsynced and renamed (fileio.atomic_output): a crash never
+    leaves a half-saved model that a resume would trust, and what is saved with the model
+    (the lab's training curve) arrives in the same rename."""
+    import json
 
-    tmp = directory.with_name(directory.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    model.model.save_pretrained(tmp, safe_serialization=True)
-    model.tokenizer.save_pretrained(tmp)
-    tmp.rename(directory)
+    from ..fileio import atomic_output
+
+    with atomic_output(directory) as tmp:
+        model.model.save_pretrained(tmp, safe_serialization=True)
+        model.tokenizer.save_pretrained(tmp)
+        for name, payload in (extra_json or {}).items():
+            (tmp / name).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
