@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..data import DataConfig
+from ..dynamics.config import DynamicsConfig
 from ..extraction.canaries import CanaryConfig
 from ..extraction.discoverable import DiscoverableConfig
 from ..extraction.exposure import ExposureConfig
@@ -87,6 +88,8 @@ class LabSpec:
     chunk_size: int = 64
     bootstrap: int = 1000
     progress: bool = True
+    # memorization checks during the fine-tune (DIR/dynamics/, mnemoscope.dynamics); None: off
+    dynamics: DynamicsConfig | None = field(default_factory=DynamicsConfig)
 
     def __post_init__(self) -> None:
         if not 0 < self.member_fraction < 1:
