@@ -79,14 +79,15 @@ def main() -> int:
         optimiser, lambda s: lr_factor(s, warmup, steps, "constant"))
 
     class SaveClock(TrainerCallback):
-        """Seconds spent saving checkpoints (not training, not checking)."""
-        seconds = 0.0
+        """Seconds (wall and CPU) spent saving checkpoints: neither training nor checking."""
+        seconds = cpu_seconds = 0.0
 
         def on_step_end(self, args, state, control, **kwargs):
-            self.mark = time.perf_counter()
+            self.mark, self.mark_cpu = time.perf_counter(), time.process_time()
 
         def on_save(self, args, state, control, **kwargs):
             SaveClock.seconds += time.perf_counter() - self.mark
+            SaveClock.cpu_seconds += time.process_time() - self.mark_cpu
 
     callback = MemorizationCallback(members=members, held_out=held_out, canaries=canaries,
                                     tokenizer=backend.tokenizer,
@@ -102,8 +103,12 @@ def main() -> int:
     summary = callback.summary_
     overhead = summary["overhead"]
     without_saves = overhead["training_seconds"] - SaveClock.seconds
+    cpu_without_saves = overhead["training_cpu_seconds"] - SaveClock.cpu_seconds
     record = {"wall_seconds": round(wall, 1), "save_seconds": round(SaveClock.seconds, 1),
+              "save_cpu_seconds": round(SaveClock.cpu_seconds, 1),
               "share_without_saves": round(overhead["check_seconds"] / without_saves, 4),
+              "cpu_share_without_saves": round(overhead["check_cpu_seconds"]
+                                               / cpu_without_saves, 4),
               "steps": steps, "members": len(members), "held_out": len(held_out),
               "training_texts": len(texts)}
     (args.out / "worked_run.json").write_text(json.dumps(record, indent=2) + "\n")

@@ -82,9 +82,9 @@ class Monitor:
         self.done_ = {int(i.split("/")[0]) for i in self.run_.done_ids() if "/check/" in i}
         self.schedule_ = set(self.config.check_steps(total_steps))
         self.total_steps_ = total_steps
-        self.check_seconds_ = 0.0
+        self.check_seconds_ = self.check_cpu_seconds_ = 0.0
         self.checks_ = 0
-        self.started_ = time.perf_counter()
+        self.started_, self.started_cpu_ = time.perf_counter(), time.process_time()
         return self
 
     def due(self, step: int) -> bool:
@@ -97,22 +97,30 @@ class Monitor:
 
         if step in self.done_:
             return {}
-        clock = time.perf_counter()
+        clock, cpu = time.perf_counter(), time.process_time()
         rows = check_rows(model, step, self.probe_, self.signals_, self.config, extra)
         self.run_.add(rows)
         self.run_.flush()
         self.done_.add(step)
         self.check_seconds_ += time.perf_counter() - clock
+        self.check_cpu_seconds_ += time.process_time() - cpu
         self.checks_ += 1
         return scalars(rows, [s.column for s in self.signals_], self.config)
 
     def overhead(self) -> dict[str, Any]:
-        """Seconds in this session's checks vs in the rest of training, and the share."""
+        """Seconds in this session's checks vs in the rest of training, and the share: by
+        the wall clock (what a dedicated machine shows), and by this process's CPU time
+        (the same on a machine shared with other jobs, whose load the wall clock counts)."""
         wall = time.perf_counter() - self.started_
+        cpu = time.process_time() - self.started_cpu_
         training = max(wall - self.check_seconds_, 1e-9)
+        training_cpu = max(cpu - self.check_cpu_seconds_, 1e-9)
         return {"checks": self.checks_, "check_seconds": round(self.check_seconds_, 2),
                 "training_seconds": round(training, 2),
-                "share_of_training": round(self.check_seconds_ / training, 4)}
+                "share_of_training": round(self.check_seconds_ / training, 4),
+                "check_cpu_seconds": round(self.check_cpu_seconds_, 2),
+                "training_cpu_seconds": round(training_cpu, 2),
+                "cpu_share_of_training": round(self.check_cpu_seconds_ / training_cpu, 4)}
 
     def finish(self, *, report: bool = True) -> dict[str, Any]:
         """summary.json (and report.html); prints the overhead line."""
@@ -125,7 +133,8 @@ class Monitor:
         if self.progress:
             print(f"mnemoscope: {overhead['checks']} memorization checks took "
                   f"{overhead['check_seconds']:.1f} s, {100 * overhead['share_of_training']:.1f}% "
-                  f"of the training time ({overhead['training_seconds']:.1f} s); run: {self.out}",
+                  f"of the training time ({overhead['training_seconds']:.1f} s; CPU time: "
+                  f"{100 * overhead['cpu_share_of_training']:.1f}%); run: {self.out}",
                   file=sys.stderr)
         return summary
 
