@@ -168,3 +168,22 @@ def test_checkpoint_series_from_a_comma_list_and_what_is_not_one(tmp_path):
     assert checkpoint_series(str(tmp_path / "final")) is None        # a model with config.json
     with pytest.raises(InputError, match="not a model folder"):
         checkpoint_series(f"{a},{tmp_path / 'missing'}")
+
+
+def test_from_network_scores_a_peft_model_through_its_adapters(tiny_model_dir):
+    peft = pytest.importorskip("peft")
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from mnemoscope.models.hf import HFModel
+
+    network = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    base = HFModel.from_network(network, tokenizer).score(["the old king wrote a letter"])[0]
+    # adapters with a non-zero B: the wrapped model must not score as the base does
+    wrapped = peft.get_peft_model(network, peft.LoraConfig(
+        r=4, target_modules="all-linear", init_lora_weights=False))
+    live = HFModel.from_network(wrapped, tokenizer).score(["the old king wrote a letter"])[0]
+    merged = HFModel.from_network(wrapped.merge_and_unload(), tokenizer).score(
+        ["the old king wrote a letter"])[0]
+    assert not np.allclose(live.logprobs, base.logprobs, atol=1e-3)
+    np.testing.assert_allclose(live.logprobs, merged.logprobs, atol=1e-4)

@@ -63,6 +63,20 @@ def test_one_part_per_check_and_scalars_reach_the_trainer_log(trained):
     assert callback.summary_ == summary
     html = (run / "report.html").read_text()
     assert "Memorization over training" in html and 'id="dynamics-auroc"' in html
+    assert "<h2>Extraction</h2>" not in html           # the per-step rows are not one audit
+
+
+def test_report_threshold_is_the_readers_choice(trained):
+    from mnemoscope.cli.main import main
+
+    out, _, _ = trained
+    run = out / "memorization"
+    summary = json.loads((run / "summary.json").read_text())
+    low = min(v for v in summary["curves"]["auroc/loss"] if v is not None)
+    assert main(["--quiet", "report", str(run), "--threshold", f"auroc={low}"]) == 0
+    html = (run / "report.html").read_text()
+    assert f"auroc/loss &ge; {low:g}: first at step <b>" in html
+    assert main(["--quiet", "report", str(run), "--threshold", "roc=0.5"]) == 2
 
 
 def test_checkpoint_series_gives_the_callbacks_numbers(trained, tmp_path):

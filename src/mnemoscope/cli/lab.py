@@ -86,6 +86,10 @@ class Lab(Command):
         during.add_argument("--dynamics-every", type=open_share, default=0.1, metavar="SHARE",
                             help="a check every SHARE of the steps (default 0.1: ten checks, "
                                  "plus one before the first step)")
+        during.add_argument("--save-checkpoints", action="store_true",
+                            help="also save the weights at every checked step as "
+                                 "DIR/checkpoints/checkpoint-<step>/ (full fine-tuning; the "
+                                 "model's size each), for `score --model DIR/checkpoints`")
         during.add_argument("--dynamics-probe", type=whole(2), default=16, metavar="N",
                             help="members and non-members each check scores (default 16)")
 
@@ -117,7 +121,8 @@ class Lab(Command):
             bootstrap=args.bootstrap, progress=progress(args),
             dynamics=None if args.no_dynamics else DynamicsConfig(
                 every_fraction=args.dynamics_every, members=args.dynamics_probe,
-                held_out=args.dynamics_probe, seed=args.seed))
+                held_out=args.dynamics_probe, seed=args.seed),
+            save_checkpoints=args.save_checkpoints)
 
     def run(self, spec, args):
         from ..lab.run import run_lab

@@ -8,6 +8,8 @@
     DIR/calibration/         a `score` run of every signal on lab_data.jsonl
     DIR/canaries/            a run with one row per canary: secret, repetitions, rank, exposure
     DIR/extraction/          an `extract` run on lab_data.jsonl with the fine-tuned model
+    DIR/dynamics/            memorization checks during the fine-tune (docs/dynamics.md)
+    DIR/checkpoints/         with save_checkpoints: the weights at every checked step
     DIR/summary.json         one object per signal (auroc, auroc_ci, tpr_at_1pct_fpr, ...),
                              plus `canaries`, `extraction`, `training`, `timings_s`
 
@@ -95,8 +97,9 @@ def _train_if_needed(spec: LabSpec, out: Path, texts: list[str], name: str = "mo
         log.info("lab %s: %s already saved; not retraining", out, name)
         return json.loads(curve_path.read_text(encoding="utf-8"))["steps"]
     trainee = load_model(spec.model)
-    curve = fine_tune(trainee, texts, spec.train, progress=spec.progress,
-                      monitor=monitor)
+    curve = fine_tune(trainee, texts, spec.train, progress=spec.progress, monitor=monitor,
+                      checkpoints=out / "checkpoints" if monitor is not None
+                      and spec.save_checkpoints else None)
     save_model(trainee, out / name)
     write_json_atomic(curve_path, {"method": spec.train.method, "steps": curve})
     del trainee
