@@ -80,8 +80,9 @@ def curves_from_rows(rows, signals: Sequence[str], config: DynamicsConfig) -> di
                     float((part["longest_match"].to_numpy(dtype=float)
                            / np.maximum(suffix, 1)).mean()))
             gap = held["text_loss"].mean() - members["text_loss"].mean()
-            gap_se = math.sqrt(errors["loss/member"][i] ** 2 + errors["loss/held_out"][i] ** 2)
-            put("loss_gap", i, gap, gap_se)
+            member_se, held_se = errors["loss/member"][i], errors["loss/held_out"][i]
+            put("loss_gap", i, gap, None if member_se is None or held_se is None
+                else math.hypot(member_se, held_se))
         group = canaries.get(step)
         if group is not None:
             for reps, part in group.groupby("repetitions"):
