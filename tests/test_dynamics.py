@@ -132,12 +132,34 @@ def test_crossing_trend_and_moves_worked_example():
     assert first_crossing(steps, [0.5, None, 0.6, 0.7], 0.9) is None
     # slope over the last three checks: 0.1 per 10 steps = 1.0 per 100 steps
     assert trend(steps, [0.0, 0.1, 0.2, 0.3]) == pytest.approx(1.0)
-    # first move: |value - 1.0| > 3 * hypot(0.1, 0.1) = 0.424
-    assert first_move(steps, [1.0, 1.3, 1.5, 1.0], [0.1] * 4) == 20
-    # held-out loss: lowest 2.0 at step 10; 2.2 is within 3 * hypot(0.05, 0.05) = 0.21
-    # of it (no turn yet), 2.3 is not
-    assert held_out_turn(steps, [2.5, 2.0, 2.2, 2.3], [0.05] * 4) == 30
-    assert held_out_turn(steps, [2.5, 2.4, 2.3, 2.2], [0.05] * 4) is None
+    # a paired standard error of 0.1 for every change: a move needs more than 0.3
+    flat = lambda a, b: 0.1                                    # noqa: E731
+    assert first_move(steps, [1.0, 1.3, 1.5, 1.0], flat) == 20
+    assert first_move(steps, [1.0, 1.3, 1.5, 1.0], None) is None
+    # held-out loss: lowest 2.0 at step 10; 2.25 is within 0.3 of it, 2.35 is not
+    assert held_out_turn(steps, [2.5, 2.0, 2.25, 2.35], flat) == 30
+    assert held_out_turn(steps, [2.5, 2.4, 2.3, 2.2], flat) is None
+
+
+def test_paired_errors_worked_example():
+    import pandas as pd
+
+    from mnemoscope.dynamics.summary import paired_errors
+
+    rows = []
+    for step, shift in ((0, 0.0), (10, 0.5)):
+        # two held-out texts whose losses move by +0.4 and +0.6: mean change 0.5, standard
+        # error of the mean change = std([0.4, 0.6]) / sqrt(2) = 0.1
+        for name, loss, move in (("h1", 3.0, 0.4), ("h2", 5.0, 0.6)):
+            rows.append({"kind": "text", "step": step, "sample_id": name, "label": 0,
+                         "text_loss": loss + (move if shift else 0.0)})
+        rows.append({"kind": "pathway", "step": step, "group": "members",
+                     "pathway_similarity_loo": [0.5, 0.6, 0.7 + shift]})
+    paired = paired_errors(pd.DataFrame(rows))
+    assert paired["loss/held_out"](0, 10) == pytest.approx(0.1)
+    # leave-one-out changes [0, 0, 0.5]: jackknife sqrt(2/3 * sum (d - 1/6)^2) = sqrt(1/9)
+    assert paired["pathway_similarity"](0, 10) == pytest.approx(1 / 3)
+    assert paired["loss/member"](0, 10) is None
 
 
 # ---------------------------------------------------------------- checkpoint series names

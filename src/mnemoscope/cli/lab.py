@@ -90,8 +90,8 @@ class Lab(Command):
                             help="also save the weights at every checked step as "
                                  "DIR/checkpoints/checkpoint-<step>/ (full fine-tuning; the "
                                  "model's size each), for `score --model DIR/checkpoints`")
-        during.add_argument("--dynamics-probe", type=whole(2), default=16, metavar="N",
-                            help="members and non-members each check scores (default 16)")
+        during.add_argument("--dynamics-probe", type=whole(2), default=12, metavar="N",
+                            help="members and non-members each check scores (default 12)")
 
     def spec(self, args):
         from ..extraction.canaries import DEFAULT_FORMATS, CanaryConfig

@@ -29,7 +29,8 @@ import numpy as np
 from ..extraction.discoverable import split_tokens
 from ..signals import Context, Signal
 from .config import DynamicsConfig
-from .pathways import layer_updates, pathway_consistency, pathway_similarity
+from .pathways import (consistency_per_sample, layer_updates, pathway_consistency,
+                       pathway_similarity, similarity_leave_one_out)
 from .probe_set import ProbeSet
 
 
@@ -81,39 +82,47 @@ def pathway_rows(step: int, probe: ProbeSet, probes: Sequence[Any]) -> list[dict
             continue
         similarity, similarity_se = pathway_similarity(updates)
         consistency, consistency_se = pathway_consistency(updates)
+        # per-sample pieces, in the probe's order (the same at every check): paired errors
         rows.append({"id": row_id(step, "pathway", group), "step": step, "kind": "pathway",
                      "group": group, "pathway_similarity": similarity,
                      "pathway_similarity_se": similarity_se,
+                     "pathway_similarity_loo": similarity_leave_one_out(updates).tolist(),
                      "pathway_consistency": consistency,
-                     "pathway_consistency_se": consistency_se})
+                     "pathway_consistency_se": consistency_se,
+                     "pathway_consistency_each": consistency_per_sample(updates).tolist()})
     return rows
 
 
-def canary_rows(step: int, model, probe: ProbeSet,
-                config: DynamicsConfig) -> list[dict[str, Any]]:
-    """Each canary's secret ranked among `canary_candidates` random secrets of its format
-    (the same ones at every check, so the curve moves only with the model): exposure from
-    a normal fitted to their log-perplexities (extraction/exposure.py, normal_exposure),
-    and the empirical exposure of its rank among them (at most log2(candidates + 1))."""
+def canary_candidates(probe: ProbeSet, config: DynamicsConfig) -> list[tuple[Any, list[str]]]:
+    """(canary, [its secret, then `canary_candidates` random secrets of its format]): the
+    same candidates at every check (seeded by the run seed and the secret), so the curve
+    moves only with the model."""
     from ..extraction.canaries import sample_secrets
-    from ..extraction.exposure import exposure_from_rank, log_perplexities, normal_exposure, \
-        rank_of_secret
 
-    rows = []
-    for canary in probe.canaries:
-        digits = len(canary.secret)
-        others = sample_secrets(digits, config.canary_candidates, config.seed, canary.secret)
-        scored = log_perplexities(model, [canary.text_with(s) for s in [canary.secret, *others]],
-                                  batch_size=64)
+    return [(c, [c.secret, *sample_secrets(len(c.secret), config.canary_candidates,
+                                             config.seed, c.secret)]) for c in probe.canaries]
+
+
+def canary_rows(step: int, candidates, log_perplexities: Sequence[float]) -> list[dict[str, Any]]:
+    """Each canary's exposure from the log-perplexities Px of its secret and candidates (in
+    the order of `canary_candidates`): a normal fitted to the candidates' Px
+    (extraction/exposure.py, normal_exposure), and the empirical exposure of the secret's
+    rank among them (at most log2(candidates + 1))."""
+    from ..extraction.exposure import exposure_from_rank, normal_exposure, rank_of_secret
+
+    rows, offset = [], 0
+    for canary, secrets in candidates:
+        scored = np.asarray(log_perplexities[offset:offset + len(secrets)], dtype=np.float64)
+        offset += len(secrets)
         secret_px, px = float(scored[0]), scored[1:]
         rank = rank_of_secret(secret_px, px)
         rows.append({"id": row_id(step, "canary", canary.id), "step": step, "kind": "canary",
                      "canary_id": canary.id, "repetitions": canary.repetitions,
                      "secret_log_perplexity": secret_px,
-                     "exposure": normal_exposure(secret_px, px, 10 ** digits),
+                     "exposure": normal_exposure(secret_px, px, 10 ** len(canary.secret)),
                      "sampled_rank": rank,
-                     "empirical_exposure": exposure_from_rank(rank, len(others) + 1),
-                     "candidates_scored": len(others)})
+                     "empirical_exposure": exposure_from_rank(rank, len(px) + 1),
+                     "candidates_scored": len(px)})
     return rows
 
 
@@ -124,11 +133,20 @@ def check_rows(model, step: int, probe: ProbeSet, signals: Sequence[Signal],
     from ..models.probe import probe as forward
 
     clock = time.perf_counter()
-    probes = forward(model, [s.text for s in probe.texts], hidden=config.pathways)
+    candidates = canary_candidates(probe, config)
+    # one pass for everything: the probe texts and every canary candidate (short texts,
+    # which the length-sorted batches keep together); a candidate's log-perplexity is the
+    # sum over its tokens, exactly as the lab's exposure scores it
+    canary_texts = [canary.text_with(secret) for canary, secrets in candidates
+                    for secret in secrets]
+    probes = forward(model, [s.text for s in probe.texts] + canary_texts,
+                     hidden=config.pathways)
+    probes, canary_probes = probes[:len(probe.texts)], probes[len(probe.texts):]
     rows = text_rows(step, probe, probes, signals, config)
     if config.pathways:
         rows += pathway_rows(step, probe, probes)
-    rows += canary_rows(step, model, probe, config)
+    rows += canary_rows(step, candidates,
+                        [-float(p.scores.logprobs.sum(dtype=np.float64)) for p in canary_probes])
     rows.append({"id": row_id(step, "check", "check"), "step": step, "kind": "check",
                  "check_seconds": time.perf_counter() - clock,
                  # floats always: a part's types must match the other parts' (epoch 0 vs 0.5)

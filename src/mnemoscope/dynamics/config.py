@@ -15,19 +15,19 @@ SCHEDULE_AND_RUNTIME = ("every_fraction", "every_steps", "at_start", "batch_size
 
 @dataclass(frozen=True)
 class DynamicsConfig:
-    """The defaults keep eleven checks under 15% of a short fine-tune. Measured on the
-    embedded 135M model (full fine-tune, batch 8 x 64 tokens, one CPU thread): one
-    optimiser step costs as much as scoring ~29 texts of 64 tokens; a check scores 16 + 16
-    probe texts plus six canaries x 8 secrets of ~7 tokens (~5 texts' worth), about 1.3
-    steps, so eleven checks over 93 steps add ~15% (docs/dynamics.md has the measured
-    run). The share falls in proportion on longer trainings, where a larger probe
-    (members=64, held_out=64) narrows each check's AUROC interval."""
+    """The defaults keep eleven checks near 13% of a short fine-tune. Measured on the
+    embedded 135M model (full fine-tune, batch 8 x 64 tokens, one CPU thread, CPU time):
+    an optimiser step costs ~6.0 s, a check of 12 + 12 probe texts plus six canaries x 8
+    secrets ~6.6 s (texts ~0.18 s each, the 54 short canary texts ~2 s), so eleven checks
+    over 93 steps add ~13%; 16 + 16 measured 17% (docs/dynamics.md has both runs). The share
+    falls in proportion on longer trainings, where a larger probe (members=64,
+    held_out=64) narrows each check's AUROC interval."""
 
     every_fraction: float = 0.1       # checks at every such share of the planned steps ...
     every_steps: int | None = None    # ... or every N optimiser steps (wins when set)
     at_start: bool = True             # a check before the first step: the baseline
-    members: int = 16                 # members in the probe (a seeded sample; all when fewer)
-    held_out: int = 16                # held-out texts in the probe
+    members: int = 12                 # members in the probe (a seeded sample; all when fewer)
+    held_out: int = 12                # held-out texts in the probe
     signals: tuple[str, ...] = CHECK_SIGNALS
     # each canary's secret is ranked among this many random secrets of its format, exposure
     # from a normal fitted to them (the same candidates at every check, so the curve moves

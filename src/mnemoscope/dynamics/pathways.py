@@ -24,7 +24,9 @@ is exactly sum_e g_e E_e(x), the routing-weighted expert output. The two metrics
 
 Both read one forward pass with hidden states (models/probe.py), on the members only.
 Each comes with a standard error (jackknife over samples for similarity, the standard
-error of the mean for consistency), so a move can be told from noise.
+error of the mean for consistency). The per-sample pieces are kept at every check, so the
+change between two checks of the same samples gets a paired standard error, far smaller
+than either check's own: that is what tells a move from noise (dynamics/summary.py).
 """
 
 from __future__ import annotations
@@ -53,35 +55,53 @@ def _pairwise_cosine_per_layer(units: np.ndarray) -> np.ndarray:
     return ((total * total).sum(-1) - n) / (n * (n - 1))
 
 
+def similarity_leave_one_out(updates: Sequence[np.ndarray]) -> np.ndarray:
+    """(N,): the similarity with each sample left out in turn (the jackknife's pieces;
+    kept per check, so the change between two checks gets a paired standard error)."""
+    units = _unit(np.stack([np.asarray(u, dtype=np.float64) for u in updates]))  # (N, L, H)
+    n = units.shape[0]
+    if n < 3:
+        return np.full(n, np.nan)
+    total = units.sum(0)
+    rest = total[None] - units                                       # (N, L, H)
+    return (((rest * rest).sum(-1) - (n - 1)) / ((n - 1) * (n - 2))).mean(-1)
+
+
+def jackknife_se(leave_one_out: np.ndarray) -> float:
+    """sqrt((n-1)/n * sum (theta_i - mean)^2); NaN below 2 pieces."""
+    values = np.asarray(leave_one_out, dtype=np.float64)
+    if values.size < 2 or not np.isfinite(values).all():
+        return float("nan")
+    n = values.size
+    return float(np.sqrt((n - 1) / n * ((values - values.mean()) ** 2).sum()))
+
+
 def pathway_similarity(updates: Sequence[np.ndarray]) -> tuple[float, float]:
     """Mean pairwise cosine of samples' layer updates, averaged over layers, and its
     jackknife standard error (leave one sample out). `updates`: one (L-1, H) per sample."""
     units = _unit(np.stack([np.asarray(u, dtype=np.float64) for u in updates]))  # (N, L, H)
-    n = units.shape[0]
-    if n < 2:
+    if units.shape[0] < 2:
         return float("nan"), float("nan")
     value = float(_pairwise_cosine_per_layer(units).mean())
-    if n < 3:
-        return value, float("nan")
-    total = units.sum(0)
-    leave_out = []
-    for i in range(n):
-        rest = total - units[i]
-        leave_out.append((((rest * rest).sum(-1) - (n - 1)) / ((n - 1) * (n - 2))).mean())
-    leave_out = np.asarray(leave_out)
-    se = float(np.sqrt((n - 1) / n * ((leave_out - leave_out.mean()) ** 2).sum()))
-    return value, se
+    return value, jackknife_se(similarity_leave_one_out(updates))
+
+
+def consistency_per_sample(updates: Sequence[np.ndarray]) -> np.ndarray:
+    """(N,): each sample's mean cosine between consecutive layers' updates (NaN with
+    fewer than two updates)."""
+    out = []
+    for u in updates:
+        units = _unit(np.asarray(u, dtype=np.float64))               # (L-1, H)
+        out.append(float((units[1:] * units[:-1]).sum(-1).mean()) if units.shape[0] > 1
+                   else float("nan"))
+    return np.asarray(out)
 
 
 def pathway_consistency(updates: Sequence[np.ndarray]) -> tuple[float, float]:
     """Mean cosine between consecutive layers' updates within a sample, averaged over
     samples, and its standard error. NaN with fewer than two updates per sample."""
-    per_sample = []
-    for u in updates:
-        units = _unit(np.asarray(u, dtype=np.float64))           # (L-1, H)
-        if units.shape[0] < 2:
-            return float("nan"), float("nan")
-        per_sample.append(float((units[1:] * units[:-1]).sum(-1).mean()))
-    values = np.asarray(per_sample)
+    values = consistency_per_sample(updates)
+    if not np.isfinite(values).all():
+        return float("nan"), float("nan")
     se = float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
     return float(values.mean()), se

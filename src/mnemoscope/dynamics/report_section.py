@@ -124,9 +124,10 @@ class DynamicsSection:
                              entry.get("moved_before_held_out_turn")])
         overhead = summary.get("overhead") or {}
         note = (f"<p class='note'>Held-out loss: lowest at step {held.get('lowest_at_step')}, "
-                f"rising beyond noise from step {held.get('turn_step')} (None: never). "
-                "A first move is a change from the first check by more than 3 standard "
-                "errors. Pathway indicators use training texts only (docs/dynamics.md).</p>")
+                f"risen beyond noise from step {held.get('turn_step')} (None: never). "
+                "A first move is a change from the first check by more than 3 paired "
+                "standard errors (the same texts at every check). Pathway indicators use "
+                "training texts only (docs/dynamics.md).</p>")
         if overhead:
             note += (f"<p class='note'>{overhead.get('checks')} checks took "
                      f"{overhead.get('check_seconds')} s, "

@@ -7,22 +7,23 @@ summary.json of a `dynamics` run:
     curves               {name: [value per step]}           see CURVE_NAMES below
     errors               {name: [standard error per step]}  where one is known
     first_crossing       {name: {"threshold", "step"}}      step None: never crossed
-    indicators           the loss gap and pathway indicators: trend, first move, and the
-                         held-out loss's turn (docs/dynamics.md explains each)
+    indicators           the loss gap and pathway indicators: trend, first move (paired
+                         standard errors, `paired_errors`), and the held-out loss's turn
+                         (docs/dynamics.md explains each)
     overhead             seconds in checks vs in training, and the share
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..metrics import summarize_signal
 from .config import DynamicsConfig
 
-# A move counts when it exceeds this many standard errors (of the two values compared).
+# A move counts when it exceeds this many paired standard errors of the change.
 MOVE_SIGMAS = 3.0
 TREND_CHECKS = 3            # the trend is the least-squares slope over the last checks
 
@@ -138,41 +139,96 @@ def trend(steps: Sequence[int], values: Sequence[float | None],
     return float(np.polyfit(x, y, 1)[0] * 100)
 
 
-def first_move(steps, values, errors) -> int | None:
+PairedError = Callable[[int, int], "float | None"]
+
+
+def paired_errors(rows) -> dict[str, PairedError]:
+    """For each indicator, the standard error of its *change* between two checks. The
+    probe is the same texts at every check, so the change is measured on pairs: the
+    standard error of the mean per-text difference (losses, consistency), or the jackknife
+    of the per-sample leave-one-out differences (similarity). Texts differ in difficulty
+    far more than one text changes between checks, so these are much smaller than each
+    check's own error."""
+    texts = _by_step(rows, "text")
+    pathways = _by_step(rows, "pathway")
+
+    def losses(label: int) -> dict[int, np.ndarray]:
+        return {step: group[group["label"].astype(int) == label].sort_values("sample_id")
+                ["text_loss"].to_numpy(dtype=float) for step, group in texts.items()}
+
+    def pieces(column: str) -> dict[int, np.ndarray]:
+        out = {}
+        for step, group in pathways.items():
+            picked = group[group["group"] == "members"]
+            if len(picked) and column in picked.columns and picked[column].iloc[0] is not None:
+                out[step] = np.asarray(picked[column].iloc[0], dtype=float)
+        return out
+
+    def mean_se(values: dict[int, np.ndarray]) -> PairedError:
+        def se(a: int, b: int):
+            if a not in values or b not in values or len(values[a]) != len(values[b]):
+                return None
+            d = values[b] - values[a]
+            return float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else None
+        return se
+
+    def jackknife(values: dict[int, np.ndarray]) -> PairedError:
+        from .pathways import jackknife_se
+
+        def se(a: int, b: int):
+            if a not in values or b not in values or len(values[a]) != len(values[b]):
+                return None
+            value = jackknife_se(values[b] - values[a])
+            return value if math.isfinite(value) else None
+        return se
+
+    held, members = mean_se(losses(0)), mean_se(losses(1))
+
+    def gap(a: int, b: int):
+        first, second = held(a, b), members(a, b)
+        return None if first is None or second is None else math.hypot(first, second)
+
+    return {"loss/held_out": held, "loss/member": members, "loss_gap": gap,
+            "pathway_similarity": jackknife(pieces("pathway_similarity_loo")),
+            "pathway_consistency": mean_se(pieces("pathway_consistency_each"))}
+
+
+def first_move(steps, values, paired: PairedError | None) -> int | None:
     """The first step whose value differs from the first check's by more than
-    MOVE_SIGMAS combined standard errors."""
-    known = [(s, v, e) for s, v, e in zip(steps, values, errors or [None] * len(steps))
-             if v is not None]
-    if len(known) < 2 or known[0][2] is None:
+    MOVE_SIGMAS paired standard errors of that change."""
+    known = [(s, v) for s, v in zip(steps, values) if v is not None]
+    if len(known) < 2 or paired is None:
         return None
-    _, v0, e0 = known[0]
-    for step, value, error in known[1:]:
-        if error is not None and abs(value - v0) > MOVE_SIGMAS * math.hypot(e0, error):
+    s0, v0 = known[0]
+    for step, value in known[1:]:
+        error = paired(s0, step)
+        if error is not None and abs(value - v0) > MOVE_SIGMAS * error:
             return int(step)
     return None
 
 
-def held_out_turn(steps, values, errors) -> int | None:
+def held_out_turn(steps, values, paired: PairedError | None) -> int | None:
     """The first step at which the held-out loss has risen above its lowest value so far
-    by more than MOVE_SIGMAS combined standard errors: where overfitting shows on data
-    the model never saw (None: it never rose)."""
-    best: tuple[float, float] | None = None
-    for step, value, error in zip(steps, values, errors or [None] * len(steps)):
+    by more than MOVE_SIGMAS paired standard errors: where overfitting shows on texts the
+    model never saw (None: it never rose that much)."""
+    best: tuple[int, float] | None = None
+    for step, value in zip(steps, values):
         if value is None:
             continue
-        if best is not None and error is not None and \
-                value - best[0] > MOVE_SIGMAS * math.hypot(best[1], error):
-            return int(step)
-        if best is None or value < best[0]:
-            best = (value, error or 0.0)
+        if best is not None and paired is not None:
+            error = paired(best[0], step)
+            if error is not None and value - best[1] > MOVE_SIGMAS * error:
+                return int(step)
+        if best is None or value < best[1]:
+            best = (int(step), value)
     return None
 
 
-def indicators(steps, curves, errors) -> dict[str, Any]:
-    """The loss gap and the pathway indicators: trend, first move, extreme step, and
+def indicators(steps, curves, paired: dict[str, PairedError]) -> dict[str, Any]:
+    """The loss gap and the pathway indicators: trend, first move, extreme steps, and
     whether they moved before the held-out loss turned."""
     held = curves.get("loss/held_out")
-    turn = held_out_turn(steps, held, errors.get("loss/held_out")) if held else None
+    turn = held_out_turn(steps, held, paired.get("loss/held_out")) if held else None
     lowest = None
     if held and any(v is not None for v in held):
         lowest = int(steps[int(np.nanargmin([np.nan if v is None else v for v in held]))])
@@ -181,7 +237,7 @@ def indicators(steps, curves, errors) -> dict[str, Any]:
         values = curves.get(name)
         if not values or all(v is None for v in values):
             continue
-        moved = first_move(steps, values, errors.get(name))
+        moved = first_move(steps, values, paired.get(name))
         filled = np.array([np.nan if v is None else v for v in values])
         out[name] = {"trend_per_100_steps": trend(steps, values), "first_move_step": moved,
                      "max_at_step": int(steps[int(np.nanargmax(filled))]),
@@ -196,7 +252,7 @@ def summarize(rows, signals: Sequence[str], config: DynamicsConfig,
     table = curves_from_rows(rows, signals, config)
     summary = {**table,
                "first_crossing": crossings(table["steps"], table["curves"], config),
-               "indicators": indicators(table["steps"], table["curves"], table["errors"]),
+               "indicators": indicators(table["steps"], table["curves"], paired_errors(rows)),
                "signals": list(signals),
                "thresholds": {"auroc": config.auroc_threshold,
                               "exposure": config.exposure_threshold,
