@@ -27,8 +27,9 @@ LAYERS: dict[str, int] = {
     "data": 1, "fileio": 1, "manifest": 1, "runs": 1, "report": 1, "models": 1, "scale": 1, "metrics": 1,
     "training": 1,
     "signals": 2,
-    "membership": 3, "extraction": 3, "benchmarks": 3, "contamination": 3,
-    "lab": 4, "unlearning": 4, "watermark": 4,
+    "membership": 3, "extraction": 3, "benchmarks": 3, "contamination": 3, "dynamics": 3,
+    # adapters to other libraries' training loops (the transformers TrainerCallback)
+    "lab": 4, "unlearning": 4, "watermark": 4, "integrations": 4,
     "cli": 5,
     "__init__": 6,        # the package face: re-exports, imports nothing that imports it
 }

@@ -250,9 +250,12 @@ def model_config(args: argparse.Namespace, **overrides: Any):
 def check_model_files(model: str) -> None:
     """A missing model, a folder without config.json or weights, a .gguf that is not GGUF:
     refused from the files alone, before any data is read or model loaded."""
+    from ..models.checkpoints import checkpoint_series
     from ..models.hf import check_source
 
-    check_source(model, weights=True)
+    series = checkpoint_series(model)          # a checkpoint series: check each model in it
+    for path in [c.path for c in series] if series else [model]:
+        check_source(path, weights=True)
 
 
 def check_cuda(device_name: str) -> None:

@@ -9,6 +9,8 @@
     DIR/calibration/         a `score` run of every signal on lab_data.jsonl
     DIR/canaries/            a run with one row per canary: secret, repetitions, rank, exposure
     DIR/extraction/          an `extract` run on lab_data.jsonl with the fine-tuned model
+    DIR/dynamics/            memorization checks during the fine-tune (docs/dynamics.md)
+    DIR/checkpoints/         with save_checkpoints: the weights at every checked step
     DIR/summary.json         one object per signal (auroc, auroc_ci, tpr_at_1pct_fpr, ...),
                              plus `canaries`, `extraction`, `training`, `timings_s`
 
@@ -20,6 +22,7 @@ two) used to be retrained on every resume, and the new model could not be rename
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -90,11 +93,12 @@ def _prepare(spec: LabSpec, out: Path, split):
     return members, nonmembers, reference_pool, canaries
 
 
-def _train_if_needed(spec: LabSpec, out: Path, texts: list[str],
-                     name: str = "model") -> list[dict[str, Any]]:
+def _train_if_needed(spec: LabSpec, out: Path, texts: list[str], name: str = "model",
+                     monitor=None) -> list[dict[str, Any]]:
     """Fine-tune the base model on `texts` into out/<name>, its curve inside it and copied
     to out/training_curve.json (out/<name>_curve.json for another model); a model already
-    saved is never retrained."""
+    saved is never retrained. `monitor` checks memorization during the fine-tune
+    (DIR/dynamics/)."""
     from ..models import load_model
     from .train import fine_tune, save_model
 
@@ -104,7 +108,9 @@ def _train_if_needed(spec: LabSpec, out: Path, texts: list[str],
         log.info("lab %s: %s already saved; not retraining", out, name)
         return saved
     trainee = load_model(spec.model)
-    curve = fine_tune(trainee, texts, spec.train, progress=spec.progress)
+    curve = fine_tune(trainee, texts, spec.train, progress=spec.progress, monitor=monitor,
+                      checkpoints=out / "checkpoints" if monitor is not None
+                      and spec.save_checkpoints else None)
     record = {"method": spec.train.method, "steps": curve}
     save_model(trainee, out / name, extra_json={CURVE_FILE: record})
     faults.point("model.renamed")
@@ -143,6 +149,30 @@ def _reference_model(spec: LabSpec, out: Path):
     return load_model(spec.model)
 
 
+def _monitor(spec: LabSpec, out: Path, split):
+    """Memorization checks during the fine-tune: the lab's members, non-members and
+    canaries, written to DIR/dynamics/ (None when spec.dynamics is None)."""
+    if spec.dynamics is None:
+        return None
+    from ..dynamics.monitor import Monitor
+
+    members, nonmembers, _, canaries = split
+    return Monitor(out / "dynamics", members, nonmembers, canaries, spec.dynamics,
+                   progress=spec.progress)
+
+
+def _dynamics_summary(out: Path) -> dict[str, Any] | None:
+    """The lab summary's view of DIR/dynamics/summary.json: first crossings, indicators,
+    overhead (the curves stay in that run)."""
+    path = out / "dynamics" / "summary.json"
+    if not path.is_file():
+        return None
+    dynamics = json.loads(path.read_text(encoding="utf-8"))
+    return {"run": "dynamics", "steps": dynamics.get("steps"),
+            "first_crossing": dynamics.get("first_crossing"),
+            "indicators": dynamics.get("indicators"), "overhead": dynamics.get("overhead")}
+
+
 def _exposures(spec: LabSpec, out: Path, tuned, canaries) -> list[dict[str, Any]]:
     from ..extraction.exposure import canary_exposure
 
@@ -178,7 +208,7 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
         lab.parts.rmdir()                            # the lab's rows live in its sub-runs
     members, nonmembers, reference_pool, canaries = _prepare(spec, out, split)
     training_texts = _training_texts(members, canaries, spec.seed)
-    curve = _train_if_needed(spec, out, training_texts)
+    curve = _train_if_needed(spec, out, training_texts, monitor=_monitor(spec, out, split))
     timings["training"] = time.perf_counter() - clock
     if spec.reference == "trained":
         clock = time.perf_counter()
@@ -231,6 +261,9 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
     summary["split"] = {"members": len(members), "nonmembers": len(nonmembers),
                         "reference_texts": len(reference_pool), "canaries": len(canaries)}
     summary["reference_model"] = spec.reference
+    dynamics = _dynamics_summary(out)
+    if dynamics is not None:
+        summary["dynamics"] = dynamics
     summary["timings_s"] = {k: round(v, 1) for k, v in timings.items()}
     return lab.finish(summary, report=False)
 
@@ -267,6 +300,7 @@ def summary_table(summary: dict[str, Any]) -> str:
         lines.append(f"  x{reps:<4} mean {value['mean_exposure']:6.2f}  (min "
                      f"{value['min_exposure']:.2f}, max {value['max_exposure']:.2f}, n {value['n']})"
                      + (f"  secret Px {px:.1f} nats" if px is not None else ""))
+    lines += _dynamics_lines(summary.get("dynamics"))
     extraction = summary.get("extraction")
     if extraction:
         for key in ("exact_match_rate", "approx_match_rate", "pii_recovery_rate"):
@@ -274,3 +308,19 @@ def summary_table(summary: dict[str, Any]) -> str:
                               for g, v in extraction[key].items())
             lines.append(f"{key}: {shown}")
     return "\n".join(lines)
+
+
+def _dynamics_lines(dynamics: dict[str, Any] | None) -> list[str]:
+    """'first memorized at step ...' per curve, and what the checks cost."""
+    if not dynamics:
+        return []
+    lines = ["during training (DIR/dynamics):"]
+    for name, entry in (dynamics.get("first_crossing") or {}).items():
+        step = entry.get("step")
+        lines.append(f"  {name:<28} >= {entry['threshold']:g}: "
+                     + ("never" if step is None else f"first at step {step}"))
+    overhead = dynamics.get("overhead") or {}
+    if overhead:
+        lines.append(f"  {overhead.get('checks')} checks, "
+                     f"{100 * (overhead.get('share_of_training') or 0):.1f}% of training time")
+    return lines

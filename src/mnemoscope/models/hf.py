@@ -217,6 +217,30 @@ class HFModel:
                              "directory holds a complete causal LM (config.json, weights, "
                              "tokenizer).") from None
         self.model.to(self.device).eval()
+        self._finish_setup()
+
+    @classmethod
+    def from_network(cls, network, tokenizer, *, name: str = "in-memory", batch_size: int = 8,
+                     max_length: int | None = None) -> "HFModel":
+        """The backend around a network already in memory (one being trained: a Trainer
+        callback scores it between steps), with the same scoring policy as a loaded model.
+        Nothing is copied: the wrapper reads the live weights. A peft wrapper is unwrapped
+        to its base network, whose layers still route through the adapters."""
+        if hasattr(network, "get_base_model"):
+            network = network.get_base_model()
+        first = next(network.parameters())
+        self = cls.__new__(cls)
+        self.config = ModelConfig(model=name, device=str(first.device),
+                                  dtype=str(first.dtype).removeprefix("torch."),
+                                  batch_size=batch_size, max_length=max_length)
+        self.name, self._source, self._file_hash = name, "in memory", None
+        self.device, self.torch_dtype = first.device, first.dtype
+        self.tokenizer, self.model = tokenizer, network
+        self._finish_setup()
+        return self
+
+    def _finish_setup(self) -> None:
+        config = self.config
         self.start_token_id = choose_start_token(self.tokenizer)
         context = getattr(self.model.config, "max_position_embeddings", None) or 2048
         self.max_length = int(config.max_length or context)
