@@ -79,6 +79,8 @@ def test_score_draws_shots_excludes_them_and_reuses_the_prefix(tmp_path, tiny_mo
     spec = json.loads((out / "spec.json").read_text())
     shot_ids = spec["identity"]["views"]["recall_prefix"]["shot_ids"]
     assert len(shot_ids) == 2 and not set(shot_ids) & set(rows["id"]) and len(rows) == 14
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["recall"]["n_excluded"] == summary["loss"]["n_excluded"] == 2
     # the run's value is the ratio of the two scorings, the second after the joined shots
     model = load_model(str(tiny_model_dir))
     texts = {json.loads(line)["id"]: json.loads(line)["text"] for line in open(data)}

@@ -100,7 +100,7 @@ class PrefixView(View):
                 raise InputError(f"{file_flag} {path}: the file is empty")
             return cls(prefix, "file")
         count = _shot_count(setup.options[cls.shots_option], shots_flag)
-        shots = draw_shots(setup.samples, cls.label, count, getattr(setup, "seed", 0), shots_flag)
+        shots = draw_shots(setup.samples, cls.label, count, setup.seed, shots_flag)
         return cls(SHOT_SEPARATOR.join(s.text for s in shots), "shots",
                    tuple(s.id for s in shots))
 
