@@ -53,7 +53,8 @@ class Neighbours:
 
 
 class ModelCandidates:
-    """Replacements for each word from the target's top-k next-token predictions there."""
+    """Replacements for each word from the target's top-k next-token predictions there:
+    whole English words (wordfreq Zipf >= 2), not function words, spaced like the original."""
 
     name = "model"
 
@@ -63,6 +64,7 @@ class ModelCandidates:
 
     def positions(self, text: str):
         from ..models.next_tokens import top_k_at
+        from ..text.function_words import is_function_word
         from ..text.inflect import match_case
         from ..text.neighbours import Position, replaceable_words
 
@@ -76,7 +78,8 @@ class ModelCandidates:
                 word = piece.strip()
                 # a whole English word, not a fragment, in the same spacing as the original
                 if piece.startswith(lead) and word.isalpha() and len(word) >= 2 \
-                        and word.lower() != w.text.lower() and self.zipf(word.lower()) >= self.min_zipf:
+                        and not is_function_word(word) and word.lower() != w.text.lower() \
+                        and self.zipf(word.lower()) >= self.min_zipf:
                     keep[match_case(w.text, word)] = None
             if keep:
                 out.append(Position(w.start, w.end, w.text, tuple(keep)))

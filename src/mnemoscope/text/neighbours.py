@@ -23,6 +23,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from .function_words import is_function_word
 from .inflect import form_of, inflect, match_case
 from .words import Word, sentence_spans, words
 
@@ -64,9 +65,9 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
 
 
 def replaceable_words(text: str, is_lowercase_word: Callable[[str], bool] = lambda w: False) -> list[Word]:
-    """The words a neighbour may change: plain words of 3+ letters outside code, URLs and
-    names (text/words.py)."""
-    return words(text, is_lowercase_word)
+    """The words a neighbour may change: plain content words of 3+ letters outside code,
+    URLs and names (text/words.py); function words keep the grammar and stay."""
+    return [w for w in words(text, is_lowercase_word) if not is_function_word(w.text)]
 
 
 class WordNetCandidates:
