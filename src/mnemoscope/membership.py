@@ -22,6 +22,7 @@ from .metrics import summarize_signal
 from .models import Model, ModelConfig, load_model, require
 from .runs import RunWriter, default_out, resume_identity
 from .signals import Context, Signal, ViewSetup, build_signals, split_specs, views
+from .signals.function_tokens import breakdown_for_run
 from .signals.minkpp import token_z_scores
 from .types import Sample, TokenScores
 
@@ -206,6 +207,11 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
     if excluded:                  # texts that served a view (ReCaLL's shots): not in the metrics
         for c in columns:
             summary[c]["n_excluded"] = len(excluded)
+    # where the membership gap sits: function tokens vs the content tokens after them
+    breakdown = breakdown_for_run(rows, model if model is not None else model_config,
+                                  resamples=spec.bootstrap, seed=spec.seed)
+    if breakdown is not None:
+        summary["token_classes"] = breakdown
     run.finish(summary, report=spec.report)
     return ScoreResult(Path(spec.out), rows, summary, columns)
 
