@@ -24,7 +24,7 @@ class Loss(Signal):
 
     tokens: str = "all"
 
-    paper = "Yeom et al. 2018; token classes: the function-token hypothesis, 2025"
+    paper = "Yeom et al. 2018"
 
     def __post_init__(self) -> None:
         if self.tokens not in TOKEN_CHOICES:
