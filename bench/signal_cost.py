@@ -5,7 +5,8 @@ scratch.
 For every signal alone, the time of the runner's per-chunk work (`rows_for_chunk`: the
 target's scoring when the signal reads scores, the views it reads, the signal) over the
 same texts, divided by the time of a bare forward pass (model(input_ids) with logits,
-same texts, same batches). One-time preparation (drawing shots, building DC-PDD's table,
+same texts, same batches). Times are CPU seconds of the process (one thread), so that other
+load on a shared machine does not enter the ratios. One-time preparation (drawing shots, building DC-PDD's table,
 loading WordNet and MiniLM) is reported apart: it is paid once per run, not per text.
 
     HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 python bench/signal_cost.py --texts 16 --out cost.json
@@ -65,11 +66,13 @@ def bare_pass(model, texts, batch_size):
 
 
 def best_of(fn, repeats: int) -> float:
+    """Best CPU seconds of this process over `repeats` runs: on a shared machine, wall time
+    counts other processes' load; with one thread, CPU time is the work done."""
     best = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
@@ -119,10 +122,11 @@ def main(argv=None) -> int:
         if args.only and label.split()[0] not in args.only.split(","):
             continue
         signal = build_signals(spec)[0]
-        clock = time.perf_counter()
+        clock = time.process_time()
         setup = ViewSetup(options, second_model, samples, seed=0, target=model)
         prepared = [views.get(name).prepare(setup) for name in sorted(signal.views)]
-        prepare_s = time.perf_counter() - clock
+        scorers = {v.registry_name: v.open_samples(model) for v in prepared}   # loads WordNet, MiniLM
+        prepare_s = time.process_time() - clock
         if timed_samples is None:
             # the same texts for every case: none of them may serve as a shot
             shots = set()
@@ -134,7 +138,6 @@ def main(argv=None) -> int:
             bare, n_tokens = bare_pass(model, texts, args.batch_size)
             bare()                                             # warm-up
             bare_s = best_of(bare, args.repeats)
-        scorers = {v.registry_name: v.open_samples(model) for v in prepared}
         run = lambda: rows_for_chunk(timed_samples, model, scorers, [signal], False)  # noqa: E731
         seconds = best_of(run, args.repeats)
         results.append({"signal": label, "spec": spec, "seconds": seconds,
