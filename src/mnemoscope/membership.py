@@ -22,6 +22,7 @@ from .metrics import summarize_signal
 from .models import Model, ModelConfig, load_model, require
 from .runs import RunWriter, default_out, resume_identity
 from .signals import Context, Signal, ViewSetup, build_signals, split_specs, views
+from .signals.function_tokens import breakdown_for_run
 from .signals.minkpp import token_z_scores
 from .types import Sample, TokenScores
 
@@ -102,23 +103,30 @@ def _views_needed(signals: Sequence[Signal]) -> list[str]:
 
 
 def rows_for_chunk(chunk: Sequence[Sample], model: Model,
-                   view_scorers: Mapping[str, Callable[[Sequence[str]], list[TokenScores]]],
+                   view_scorers: Mapping[str, Callable[[Sequence[Sample]], list[Any]]],
                    signals: Sequence[Signal], save_tokens: bool) -> list[dict[str, Any]]:
     texts = [s.text for s in chunk]
-    target = model.score(texts)
+    # signals that read only views (SaMIA's samples) run on generation-only backends: the
+    # target's own scoring is skipped when no signal reads log-probs
+    scored = any(s.reads_scores() for s in signals)
+    target: Sequence[TokenScores | None] = model.score(texts) if scored else [None] * len(texts)
     # each view scored once per chunk, however many signals read it
-    viewed = {name: scorer(texts) for name, scorer in view_scorers.items()}
+    viewed = {name: scorer(chunk) for name, scorer in view_scorers.items()}
     rows = []
     for i, (sample, scores) in enumerate(zip(chunk, target)):
         ctx = Context(text=sample.text, views={k: v[i] for k, v in viewed.items()})
         row: dict[str, Any] = {"id": sample.id}
         if sample.label is not None:
             row["label"] = sample.label
-        row["n_tokens"] = len(scores)
-        row["truncated"] = scores.truncated
+        if scores is not None:
+            row["n_tokens"] = len(scores)
+            row["truncated"] = scores.truncated
         for signal in signals:
-            row[signal.column] = float(signal(scores, ctx))
-        if save_tokens:
+            row[signal.column] = float(signal(scores, ctx))  # type: ignore[arg-type]
+        for result in ctx.views.values():          # what a view wants kept (neighbours, samples)
+            if hasattr(result, "row_fields"):
+                row.update(result.row_fields())
+        if save_tokens and scores is not None:
             row["token_ids"] = scores.token_ids.astype(np.int32).tolist()
             row["token_logprobs"] = scores.logprobs.astype(np.float32).tolist()
             if scores.vocab_mean is not None:
@@ -144,7 +152,7 @@ class ScoreJob:
         model = model or load_model(self.model)
         for s in self.signals:
             require(model, s.needs, f"signal {s.column!r}")
-        scorers = {view.registry_name: view.open(model) for view in self.views}
+        scorers = {view.registry_name: view.open_samples(model) for view in self.views}
         return lambda chunk: rows_for_chunk(chunk, model, scorers, self.signals,
                                             self.save_tokens)
 
@@ -188,7 +196,8 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
         config = spec.model.with_model(given) if isinstance(given, str) else None
         return prepare_model(config, None if isinstance(given, str) else given, engine, [])
 
-    setup = ViewSetup(options, prepare_second_model, samples)
+    setup = ViewSetup(options, prepare_second_model, samples, seed=spec.seed,
+                      target=model if model is not None else model_config)
     prepared = tuple(views.get(name).prepare(setup) for name in _views_needed(signals))
     excluded = frozenset().union(*(v.excluded_ids() for v in prepared))
     if excluded:
@@ -216,6 +225,14 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
     labels = rows["label"].tolist() if "label" in rows.columns else None
     summary = {c: summarize_signal(labels, rows[c].to_numpy(dtype=float),
                                    resamples=spec.bootstrap, seed=spec.seed) for c in columns}
+    if excluded:                  # texts that served a view (ReCaLL's shots): not in the metrics
+        for c in columns:
+            summary[c]["n_excluded"] = len(excluded)
+    # where the membership gap sits: function tokens vs the content tokens after them
+    breakdown = breakdown_for_run(rows, model if model is not None else model_config,
+                                  resamples=spec.bootstrap, seed=spec.seed)
+    if breakdown is not None:
+        summary["token_classes"] = breakdown
     run.finish(summary, report=spec.report)
     return ScoreResult(Path(spec.out), rows, summary, columns)
 

@@ -1,8 +1,10 @@
 """Every registered signal, checked the same way (the scikit-learn conformance idea):
 - its own test file tests/signals/test_signal_<name>.py holds a hand-worked example;
 - it is deterministic;
-- higher means member: raising every token's log-prob, all else equal, never lowers it;
-- it runs on what it declares: without vocabulary statistics unless it needs them;
+- higher means member: raising every token's log-prob, all else equal, raises it (and a
+  view's member-like stand-in, `View.example(member=True)`, does not lower it);
+- it runs on what it declares: without vocabulary statistics unless it needs them, and
+  without the text's own scores (None) unless it needs log-probs (SaMIA reads samples only);
 - it names only registered views, and its paper and cost.
 """
 
@@ -22,9 +24,9 @@ HERE = Path(__file__).parent
 NAMES = signals.names()
 
 
-def _context(signal, text="The Same Text, 2024.") -> Context:
-    fixed = scores([-2.5, -3.0, -1.5, -2.0])
-    return Context(text=text, views={name: fixed for name in signal.views})
+def _context(signal, text="The Same Text, 2024.", member=False) -> Context:
+    return Context(text=text, views={name: views.get(name).example(member)
+                                     for name in signal.views})
 
 
 def _worked_examples(path: Path) -> list[str]:
@@ -63,7 +65,11 @@ def test_higher_means_member(name, shift):
     base = np.array([-4.0, -5.0, -3.0, -6.0])
     hard = scores(base, mean=[-3.0] * 4, var=[1.0] * 4)
     easy = scores(base + shift, mean=[-3.0] * 4, var=[1.0] * 4)
-    assert signal(easy, _context(signal)) > signal(hard, _context(signal))
+    if signal.reads_scores():
+        assert signal(easy, _context(signal)) > signal(hard, _context(signal))
+        assert signal(easy, _context(signal, member=True)) >= signal(easy, _context(signal))
+    else:                         # the evidence is in its views alone
+        assert signal(hard, _context(signal, member=True)) > signal(hard, _context(signal))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -73,3 +79,5 @@ def test_signal_runs_on_what_it_declares(name):
         return
     # a backend with log-probs only (an HTTP endpoint) gives no vocabulary statistics
     assert np.isfinite(signal(scores([-1.0, -2.0]), _context(signal)))
+    if not signal.reads_scores():     # a generation-only backend: no scores
+        assert np.isfinite(signal(None, _context(signal)))

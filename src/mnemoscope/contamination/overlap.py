@@ -216,7 +216,7 @@ def run_overlap(spec: OverlapSpec) -> OverlapResult:
     from ..data import load_samples
     from ..runs import RunWriter
     from ..scale.engines import check_engine
-    from .corpus import corpus_files
+    from ..text.corpus import corpus_files
     from .ngram_index import build_index
     from .ngram_tokens import tokenization as make_tokenization
 

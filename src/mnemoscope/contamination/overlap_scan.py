@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .corpus import ReadStats, read_batches
+from ..text.corpus import ReadStats, read_batches
 from .ngram_index import NgramIndex
 from .overlap_stats import merge_spans
 

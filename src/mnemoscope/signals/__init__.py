@@ -82,6 +82,9 @@ def parse_signal(spec: str) -> Signal:
             try:
                 params[key.strip()] = ast.literal_eval(value.strip())
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                if value.strip().isidentifier():      # a bare word is a string: the column
+                    params[key.strip()] = value.strip()   # name loss(tokens=content) parses back
+                    continue
                 raise InputError(f"--signals: bad value {value.strip()!r} for {key.strip()!r} in "
                                  f"{spec!r}; write a number or a quoted string, e.g. "
                                  "min_k(k=0.1)") from None

@@ -22,7 +22,9 @@ class Context:
     """What a signal may read besides the text's own TokenScores."""
 
     text: str = ""
-    views: Mapping[str, TokenScores] = field(default_factory=dict)
+    # per view name, what the view gave for this text: TokenScores for a scoring view,
+    # another object for the others (neighbour losses, samples)
+    views: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Signal:
@@ -40,6 +42,12 @@ class Signal:
 
     def __call__(self, s: TokenScores, ctx: Context = Context()) -> float:  # pragma: no cover
         raise NotImplementedError
+
+    @classmethod
+    def reads_scores(cls) -> bool:
+        """Whether it reads the text's own scores (log-probs, or vocabulary statistics,
+        which come with them). SaMIA does not: it reads sampled continuations only."""
+        return bool(cls.needs & (Capabilities.LOGPROBS | Capabilities.VOCAB_STATS))
 
     def params(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]

@@ -8,8 +8,15 @@ frozen dataclass (so a Ray worker can rebuild it) with two steps:
                                InputError here
     prepare(setup) -> View     on the driver, before any scoring: load or describe what the
                                view needs (a second model)
-    open(target) -> fn         where the rows are computed: fn(texts) -> list[TokenScores],
-                               aligned with `texts`
+    open(target) -> fn         where the rows are computed: fn(texts) -> one result per
+                               text, aligned with `texts` (TokenScores for a scoring view)
+
+A view whose draws are seeded per text id (neighbours, samples) overrides
+`open_samples(target) -> fn(samples)` instead; the runner always calls that one, and by
+default it hands `open`'s function the texts. A per-text result may be any object a signal
+knows how to read (neighbour losses, sampled continuations); when it has a
+`row_fields() -> dict` method, those fields are stored in the text's row, so a run keeps
+what its signals read (the neighbours themselves, the samples).
 
 A view that needs a setting declares it in `options`; `mnemoscope score` offers each as a
 flag (`reference_model` -> `--reference-model`) and the spec carries it, so a new view
@@ -21,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping, Sequence
+
+import numpy as np
 
 from ..registry import Registry
 from ..types import TokenScores
@@ -44,6 +53,10 @@ class ViewSetup:
     # model name, path or loaded Model -> (loaded model or None, identity, config for workers)
     prepare_model: Callable[[Any], tuple[Any, dict[str, Any], Any]]
     samples: Sequence[Any] = ()                      # the run's samples, for views drawn from them
+    seed: int = 0                                    # the run's seed (shots, neighbours, samples)
+    # the target: the loaded model (local engine) or its ModelConfig (Ray driver), for views
+    # that need its tokenizer before any scoring (a token frequency table)
+    target: Any = None
 
 
 class View:
@@ -70,8 +83,22 @@ class View:
         they get no row, so they never reach the metrics. Record them in identity()."""
         return frozenset()
 
-    def open(self, target: Any) -> Callable[[Sequence[str]], list[TokenScores]]:  # pragma: no cover
+    def open(self, target: Any) -> Callable[[Sequence[str]], list[Any]]:  # pragma: no cover
         raise NotImplementedError
+
+    def open_samples(self, target: Any) -> Callable[[Sequence[Any]], list[Any]]:
+        """fn(samples) -> one result per sample. The runner calls this; override it when
+        the view needs the samples' ids (per-id seeds), not only their texts."""
+        scorer = self.open(target)
+        return lambda samples: scorer([s.text for s in samples])
+
+    @classmethod
+    def example(cls, member: bool) -> Any:
+        """A stand-in for one text's result, for the conformance test of the signals that
+        read this view (tests/signals/test_signal_conformance.py): `member` asks for what a
+        member text would give, where the view alone carries the evidence (samples)."""
+        lp = np.array([-2.5, -3.0, -1.5, -2.0], dtype=np.float32)
+        return TokenScores(np.arange(4, dtype=np.int32), lp)
 
 
 views: Registry[type[View]] = Registry("view", group="mnemoscope.views")

@@ -35,7 +35,7 @@ from .dataset_io import read_dataset, write_dataset
 from .keyfile import KEY_FILE, KEY_FORMAT
 from .leximark import (Change, Substituter, WatermarkConfig, apply_changes, draw_changes,
                        text_rng)
-from .words import sentence_spans
+from ..text.words import sentence_spans
 
 log = logging.getLogger(__name__)
 
@@ -126,11 +126,11 @@ def run_embed(spec: EmbedSpec, *, model=None, embedder=None, wordnet=None) -> di
 
         model = load_model(spec.model or ModelConfig())
     if wordnet is None:
-        from .wordnet import load_wordnet
+        from ..text.wordnet import load_wordnet
 
         wordnet = load_wordnet()
     if embedder is None:
-        from .embedder import SentenceEmbedder
+        from ..text.embedder import SentenceEmbedder
 
         embedder = SentenceEmbedder()
     substituter = Substituter(spec.watermark, wordnet, embedder, model=model)

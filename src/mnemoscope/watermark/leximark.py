@@ -26,8 +26,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..types import InputError
-from .inflect import form_of, inflect, match_case
-from .words import Word, sentence_spans, words
+from ..text.inflect import form_of, inflect, match_case
+from ..text.words import Word, sentence_spans, words
 
 SURPRISAL_SOURCES = ("wordfreq", "model")
 
