@@ -112,7 +112,8 @@ def test_probe_scores_equal_score(memorized):
 # ---------------------------------------------------------------- exposure, schedule, summary
 def test_normal_exposure_worked_example():
     # candidates' Px have mean 2 and sd 1; a secret at Px 0 is 2 sd below: Phi(-2) = 0.02275
-    assert normal_exposure(0.0, [1.0, 2.0, 3.0], 10**6) == pytest.approx(-math.log2(0.0227501), 1e-5)
+    assert normal_exposure(0.0, [1.0, 2.0, 3.0], 10**6) == pytest.approx(-math.log2(0.0227501),
+                                                                         1e-5)
     assert normal_exposure(-100.0, [1.0, 2.0, 3.0], 100) == pytest.approx(math.log2(100))
     assert normal_exposure(50.0, [1.0, 2.0, 3.0], 100) == pytest.approx(0.0, abs=1e-9)
 

@@ -48,7 +48,8 @@ def teacher_forced_extraction(token_ids: Sequence[int], logprobs: np.ndarray,
     if split is None:
         return False, 0, 0
     cut, length = len(split[0]), len(split[1])
-    greedy_pick = np.asarray(logprobs[cut:cut + length]) >= np.asarray(top_logprobs[cut:cut + length])
+    span = slice(cut, cut + length)
+    greedy_pick = np.asarray(logprobs[span]) >= np.asarray(top_logprobs[span])
     longest = int(np.argmin(greedy_pick)) if not greedy_pick.all() else length
     return bool(greedy_pick.all()), longest, length
 

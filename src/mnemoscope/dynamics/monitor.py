@@ -149,7 +149,8 @@ def scalars(rows: list[dict[str, Any]], signals: Sequence[str],
 
     table = curves_from_rows(pd.DataFrame(rows), signals, replace(config, bootstrap=0))
     return {f"memorization/{name}": values[0] for name, values in table["curves"].items()
-            if values and values[0] is not None and not name.startswith(("auroc_low", "auroc_high"))}
+            if values and values[0] is not None
+            and not name.startswith(("auroc_low", "auroc_high"))}
 
 
 def set_aside_after(run_dir: Path, step: int) -> set[int]:
