@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {
     # the run store and its view: runs.finish() writes the report; the report reads runs and
     # finds the sections audits keep beside themselves by name, importing no audit statically
     "data": 1, "fileio": 1, "runs": 1, "report": 1, "models": 1, "scale": 1, "metrics": 1,
-    "training": 1,
+    "training": 1, "verdicts": 1,
     "signals": 2,
     "membership": 3, "extraction": 3, "benchmarks": 3, "contamination": 3,
     "lab": 4, "unlearning": 4, "watermark": 4,

@@ -23,7 +23,7 @@ from .models import Model, ModelConfig, load_model, require
 from .runs import RunWriter, default_out, resume_identity
 from .signals import Context, Signal, ViewSetup, build_signals, split_specs, views
 from .signals.minkpp import token_z_scores
-from .types import Sample, TokenScores
+from .types import InputError, Sample, TokenScores
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,8 @@ class ScoreSpec:
     seed: int = 0
     progress: bool = True
     report: bool = True
+    blind: bool = True                           # labelled: the text-only baseline + split check
+    calibration: str | None = None               # a lab folder: apply its combined weights
 
 
 @dataclass
@@ -56,17 +58,23 @@ class ScoreResult:
     signals: list[str]
 
     def best_signal(self) -> str | None:
-        ranked = [(v["auroc"], k) for k, v in self.summary.items() if v.get("auroc") is not None]
+        """The single signal with the highest AUROC (see verdicts.best_name for `combined`)."""
+        ranked = [(self.summary[k]["auroc"], k) for k in self.signals
+                  if self.summary[k].get("auroc") is not None]
         return max(ranked)[1] if ranked else None
 
     def table(self) -> str:
         """The short text table the CLI prints."""
+        from .verdicts.summary import best_name, table_lines
+
         lines = []
-        labelled = any(v.get("auroc") is not None for v in self.summary.values())
+        labelled = any(self.summary[c].get("auroc") is not None for c in self.signals)
         if labelled:
-            best = self.best_signal()
+            best = best_name(self.summary, self.signals)
             lines.append(f"{'signal':<22} {'AUROC':>6}  {'95% CI':<13}  {'TPR@1%FPR':>9}")
-            for name in self.signals:
+            shown = self.signals + [k for k in ("combined", "blind_baseline")
+                                    if (self.summary.get(k) or {}).get("auroc") is not None]
+            for name in shown:
                 v = self.summary[name]
                 low, high = v["auroc_ci"]
                 mark = "  <- best" if name == best else ""
@@ -79,6 +87,7 @@ class ScoreResult:
             for name in self.signals:
                 v = self.summary[name]
                 lines.append(f"{name:<22} {v['mean']:9.4f} {v['std']:9.4f}")
+        lines += table_lines(self.summary)
         lines.append(f"run: {self.run_dir}")
         return "\n".join(lines)
 
@@ -143,6 +152,20 @@ def _view_options(spec: ScoreSpec, reference: Model | None) -> dict[str, Any]:
     return options
 
 
+def prepare_views(signals: Sequence[Signal], options: Mapping[str, Any],
+                  samples: Sequence[Sample], model: ModelConfig, engine: str) -> tuple[Any, ...]:
+    """Each view the signals read, prepared on the driver (a second model loaded or
+    described); shared with the audits that score like `score` (dataset inference)."""
+    from .scale.engines import prepare_model
+
+    def prepare_second_model(given: Any):
+        config = model.with_model(given) if isinstance(given, str) else None
+        return prepare_model(config, None if isinstance(given, str) else given, engine, [])
+
+    setup = ViewSetup(options, prepare_second_model, samples)
+    return tuple(views.get(name).prepare(setup) for name in _views_needed(signals))
+
+
 def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model | None = None,
               engine: str = "local", ray_address: str | None = None,
               workers: int = 2, samples: Sequence[Sample] | None = None) -> ScoreResult:
@@ -156,19 +179,26 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
 
     check_engine(engine, model)
     options = _view_options(spec, reference)
-    signals = build_signals(spec.signals, options)
+    weights = None
+    if spec.calibration is not None:                 # a bad lab folder fails before loading
+        from .verdicts.calibration import load_weights
+
+        weights = load_weights(spec.calibration)
+    signals = build_signals(spec.signals if spec.signals is not None or weights is None
+                            else tuple(weights["columns"]), options)
+    if weights is not None:
+        missing = [c for c in weights["columns"] if c not in {s.column for s in signals}]
+        if missing:
+            raise InputError(f"--calibration {spec.calibration}: its weights need the signals "
+                             f"{', '.join(missing)}; add them to --signals, or leave --signals "
+                             "out to use the lab's")
     for name in _views_needed(signals):      # a missing view option fails before any loading
         views.get(name).check(options)
     samples = load_samples(spec.data) if samples is None else list(samples)
     needs = [(s.needs, f"signal {s.column!r}") for s in signals]
     model, model_identity, model_config = prepare_model(spec.model, model, engine, needs)
 
-    def prepare_second_model(given: Any):
-        config = spec.model.with_model(given) if isinstance(given, str) else None
-        return prepare_model(config, None if isinstance(given, str) else given, engine, [])
-
-    setup = ViewSetup(options, prepare_second_model, samples)
-    prepared = tuple(views.get(name).prepare(setup) for name in _views_needed(signals))
+    prepared = prepare_views(signals, options, samples, spec.model, engine)
     excluded = frozenset().union(*(v.excluded_ids() for v in prepared))
     if excluded:
         log.info("%d sample(s) serve a view (e.g. as a prefix) and are left out of the run",
@@ -195,8 +225,21 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
     labels = rows["label"].tolist() if "label" in rows.columns else None
     summary = {c: summarize_signal(labels, rows[c].to_numpy(dtype=float),
                                    resamples=spec.bootstrap, seed=spec.seed) for c in columns}
+    summary.update(_verdicts(spec, run.dir, rows, columns, samples, summary, weights,
+                             model_identity))
     run.finish(summary, report=spec.report)
     return ScoreResult(Path(spec.out), rows, summary, columns)
+
+
+def _verdicts(spec: ScoreSpec, run_dir: Path, rows: Any, columns: list[str],
+              samples: Sequence[Sample], summary: dict[str, Any], weights: Any,
+              model_identity: Any) -> dict[str, Any]:
+    """blind_baseline, combined, split_check (labelled) and calibrated (--calibration)."""
+    from .verdicts.summary import VerdictConfig, summarize_verdicts
+
+    config = VerdictConfig(blind=spec.blind, bootstrap=spec.bootstrap, seed=spec.seed)
+    return summarize_verdicts(run_dir, rows, columns, {s.id: s.text for s in samples}, summary,
+                              config=config, calibration=weights, model_identity=model_identity)
 
 
 def score(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None = None,

@@ -80,6 +80,8 @@ class Lab(Command):
         audit.add_argument("--samples", type=count, default=0,
                            help="sampled-extraction guesses per text (default 0: greedy only)")
         audit.add_argument("--no-pii", action="store_true")
+        audit.add_argument("--no-blind", action="store_true",
+                           help="skip the text-only baseline and split check (docs/verdicts.md)")
 
     def spec(self, args):
         from ..extraction.canaries import DEFAULT_FORMATS, CanaryConfig
@@ -105,7 +107,7 @@ class Lab(Command):
             run_extraction=not args.no_extraction, pii=not args.no_pii, signals=args.signals,
             reference="none" if args.no_reference else args.reference,
             reference_fraction=args.reference_fraction, chunk_size=args.chunk_size,
-            bootstrap=args.bootstrap, progress=progress(args))
+            bootstrap=args.bootstrap, progress=progress(args), blind=not args.no_blind)
 
     def run(self, spec, args):
         from ..lab.run import run_lab

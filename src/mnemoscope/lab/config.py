@@ -87,6 +87,7 @@ class LabSpec:
     chunk_size: int = 64
     bootstrap: int = 1000
     progress: bool = True
+    blind: bool = True               # the text-only baseline and split check (docs/verdicts.md)
 
     def __post_init__(self) -> None:
         if not 0 < self.member_fraction < 1:
