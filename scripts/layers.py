@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "training": 1, "verdicts": 1,
     "signals": 2,
     "membership": 3, "extraction": 3, "benchmarks": 3, "contamination": 3,
+    "dataset_inference": 3,
     "lab": 4, "unlearning": 4, "watermark": 4,
     "cli": 5,
     "__init__": 6,        # the package face: re-exports, imports nothing that imports it
