@@ -22,7 +22,8 @@ from mnemoscope.verdicts.crossfit import TooFewLabelled, fold_indices, out_of_fo
 from mnemoscope.verdicts.split_check import split_check
 from mnemoscope.verdicts.stats import (median_p_value, paired_auroc_difference_ci, reliability,
                                        welch_t_test_greater)
-from mnemoscope.verdicts.summary import VerdictConfig, best_name, labelled_verdicts
+from mnemoscope.verdicts.summary import (VerdictConfig, best_name, blind_permutation_p_value,
+                                        labelled_verdicts)
 from mnemoscope.verdicts.text_features import simple_features
 
 from conftest import EXAMPLE
@@ -183,16 +184,16 @@ def test_split_check_rule():
     labels = np.array([0, 1] * 20)
     rng = np.random.default_rng(0)
     noise = rng.normal(size=40)
-    # blind at chance (its CI holds 0.5): a fair split, no warning even though the baseline
+    # blind at chance (permutation p 0.6): a fair split, no warning even though the baseline
     # reaches every signal's lower bound and the model adds nothing
     fair = split_check(labels, noise, noise, {"loss": _summary(0.52, 0.40, 0.64)},
-                       _summary(0.50, 0.41, 0.60), resamples=100)
+                       _summary(0.50, 0.41, 0.60), 0.6, resamples=100)
     assert fair["warning"] is False and "does not separate" in fair["message"]
     assert fair["model_gain"] == 0.0 and fair["model_gain_ci"] == [0.0, 0.0]
     # the baseline separates the classes and reaches the signal's lower bound
     separated = labels + 0.8 * noise
     shifted = split_check(labels, separated, separated, {"loss": _summary(0.83, 0.74, 0.92)},
-                          _summary(0.78, 0.66, 0.88), resamples=100)
+                          _summary(0.78, 0.66, 0.88), 0.05, resamples=100)
     assert shifted["warning"] is True and shifted["signals_reached_by_blind"] == ["loss"]
     assert shifted["message"].startswith("a text-only classifier separates these members "
                                          "from non-members about as well as the model does "
@@ -200,14 +201,25 @@ def test_split_check_rule():
     # the baseline separates somewhat, the model adds a clear gain, no signal reached
     strong = labels * 10.0 + noise
     fine = split_check(labels, separated, strong, {"loss": _summary(0.99, 0.97, 1.0)},
-                       _summary(0.60, 0.52, 0.68), resamples=100)
+                       _summary(0.60, 0.52, 0.68), 0.05, resamples=100)
     assert fine["warning"] is False and fine["model_gain_ci"][0] > 0
     # ... but a weak signal it reaches is named, and warned about
     weak = split_check(labels, separated, strong, {"loss": _summary(0.99, 0.97, 1.0),
                                                    "zlib": _summary(0.62, 0.50, 0.74)},
-                       _summary(0.60, 0.52, 0.68), resamples=100)
+                       _summary(0.60, 0.52, 0.68), 0.05, resamples=100)
     assert weak["warning"] is True and weak["signals_reached_by_blind"] == ["zlib"]
     assert "zlib" in weak["message"] and "loss" in weak["message"]
+
+
+def test_blind_permutation_p_value_by_hand():
+    """p = (1 + #{shuffled AUROC >= observed}) / 20. Unique one-word texts: every
+    cross-fitted AUROC, observed or shuffled, is exactly 0.5, so p = 20/20. Texts that name
+    their label: observed 1.0, and a shuffle reaches 1.0 only by reproducing the labels."""
+    config = VerdictConfig(permutations=19)
+    labels = np.array([0, 1] * 20)
+    assert blind_permutation_p_value(_unique_words(40), labels, config) == 1.0
+    named = [("old" if y == 0 else "new") + " " + w for y, w in zip(labels, _unique_words(40))]
+    assert blind_permutation_p_value(named, labels, config) == 0.05
 
 
 def _example():
@@ -284,3 +296,17 @@ def test_saved_weights_reproduce_the_fitted_model_and_refuse_bad_files(tmp_path)
         load_weights(tmp_path)
     with pytest.raises(InputError, match="no combined_weights.json"):
         load_weights(tmp_path / "elsewhere")
+
+
+@pytest.mark.integration
+def test_the_example_set_warns_on_the_embedded_model(tmp_path, real_model):
+    """The same, end to end: `score` on the example with the embedded model."""
+    import mnemoscope
+
+    result = mnemoscope.score(str(EXAMPLE), model=real_model, out=str(tmp_path / "run"),
+                              progress=False, report=False, save_tokens=False)
+    check = result.summary["split_check"]
+    assert result.summary["loss"]["auroc"] == pytest.approx(0.8325, abs=1e-3)
+    assert check["warning"] is True
+    assert check["model_gain_ci"][0] < 0 < check["model_gain_ci"][1]
+    assert "WARNING: a text-only classifier separates" in result.table()

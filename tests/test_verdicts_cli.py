@@ -116,7 +116,7 @@ def test_lab_saves_weights_and_score_applies_them(tmp_path, tiny_model_dir, caps
     printed = capsys.readouterr().out
     assert "calibrated membership probability" in printed
     calibrated = pd.read_parquet(out / "verdicts" / "calibrated.parquet")
-    rows = read_rows(out)
+    rows = read_rows(out).set_index("id").loc[calibrated["id"]]       # the file is in id order
     expected = apply_weights(weights, rows[weights["columns"]].to_numpy(dtype=float))
     np.testing.assert_allclose(calibrated["membership_probability"], expected)
     entry = json.loads((out / "summary.json").read_text())["calibrated"]

@@ -39,6 +39,7 @@ class VerdictConfig:
     blind: bool = True                 # --no-blind: no baseline and no split check
     folds: int = 5
     repeats: int | None = None         # None: 5 up to 5,000 texts (steadier), else 1
+    permutations: int = 19             # shuffled-label refits of the baseline: p >= 1/20
     bootstrap: int = 1000
     seed: int = 0
 
@@ -93,11 +94,31 @@ def labelled_verdicts(texts: Sequence[str], labels: Sequence[int],
                                   **crossfit)
         entries["blind_baseline"] = signal_shaped(
             blind_scores, features="TF-IDF word 1-2-grams + 8 simple text features")
-        entries["split_check"] = split_check(labels_arr, blind_scores, full_scores,
-                                             signal_summaries, entries["blind_baseline"],
-                                             resamples=config.bootstrap, seed=config.seed)
+        entries["split_check"] = split_check(
+            labels_arr, blind_scores, full_scores, signal_summaries, entries["blind_baseline"],
+            blind_permutation_p_value(texts, labels_arr, config), resamples=config.bootstrap,
+            seed=config.seed)
         frame.update(blind_baseline=blind_scores, text_and_signals=full_scores)
     return entries, pd.DataFrame(frame)
+
+
+def blind_permutation_p_value(texts: Sequence[str], labels: np.ndarray,
+                              config: VerdictConfig) -> float:
+    """(1 + #{shuffled >= observed}) / (1 + permutations), where each AUROC is that of the
+    baseline cross-fitted once (one k-fold, the same seed) on the labels or on a seeded
+    shuffle of them. Exact under exchangeable labels: no split bias."""
+    from ..metrics import auroc
+    from .classifiers import blind_fit_predict
+
+    fit_predict = blind_fit_predict(texts)
+
+    def cross_fitted_auroc(y):
+        return auroc(y, out_of_fold(fit_predict, y, folds=config.folds, seed=config.seed))
+
+    observed = cross_fitted_auroc(labels)
+    shuffled = [cross_fitted_auroc(np.random.default_rng((config.seed, 5, k)).permutation(labels))
+                for k in range(config.permutations)]
+    return (1 + sum(value >= observed for value in shuffled)) / (1 + config.permutations)
 
 
 def best_name(summary: Mapping[str, Any], signals: Sequence[str]) -> str | None:
@@ -124,8 +145,12 @@ def summarize_verdicts(run_dir: str | Path, rows, columns: Sequence[str],
                        texts_by_id: Mapping[str, str], summary: Mapping[str, Any], *,
                        config: VerdictConfig, calibration: Mapping[str, Any] | None = None,
                        model_identity: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The summary entries this module adds to a scored run (and their files)."""
+    """The summary entries this module adds to a scored run (and their files). Rows are
+    taken in id order: folds and resamples then do not depend on the order parts were
+    written in (a resumed run, or Ray, writes them in another)."""
     entries: dict[str, Any] = {}
+    rows = rows.assign(id=rows["id"].astype(str)).sort_values("id", kind="stable") \
+        .reset_index(drop=True)
     ids = rows["id"].astype(str).tolist()
     labelled = "label" in rows.columns and any(summary[c].get("auroc") is not None
                                                for c in columns)
