@@ -126,3 +126,22 @@ def test_command_end_to_end_resumes_and_reports(tmp_path, tiny_model_dir, capsys
     assert json.loads((out / "summary.json").read_text())["p_value"] == summary["p_value"]
     page = (out / "report.html").read_text()
     assert "<h2>Dataset inference</h2>" in page and "False-positive check" in page
+
+
+def test_distribution_check_warns_when_the_sets_differ_in_text():
+    import pandas as pd
+
+    from mnemoscope.dataset_inference.audit import DatasetInferenceSpec, _blind_check
+    from mnemoscope.data import DataConfig
+
+    texts = {f"suspect:{i}": t + " in 1999" for i, t in enumerate(sentences(30, 0))}
+    texts.update({f"validation:{i}": t + " in 2024" for i, t in enumerate(sentences(30, 1))})
+    rows = pd.DataFrame({"id": sorted(texts)})
+    labels = np.array([int(i.startswith("suspect")) for i in rows["id"]])
+    spec = DatasetInferenceSpec(suspect=DataConfig("s"), validation=DataConfig("v"), out="o",
+                                bootstrap=100)
+    check = _blind_check(rows, labels, texts, spec)
+    assert check["warning"] is True and check["blind_auroc"] == 1.0
+    assert check["blind_permutation_p_value"] == 0.05
+    assert check["message"].startswith("a text-only classifier tells the suspect texts from "
+                                       "the validation texts (AUROC 1.00")

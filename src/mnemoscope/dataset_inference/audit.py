@@ -177,25 +177,32 @@ def summarize_dataset_inference(rows, columns: Sequence[str], texts: Mapping[str
 
 
 def _blind_check(rows, labels, texts: Mapping[str, str], spec) -> dict[str, Any]:
-    """A text-only classifier on suspect vs validation: if it separates them, the sets differ
-    in distribution and the test would find that difference, trained or not."""
+    """A text-only classifier on suspect vs validation (verdicts/): if it separates them
+    (label-permutation p <= 0.05), the sets differ in distribution and the test would find
+    that difference, trained or not."""
     from ..metrics import summarize_signal
     from ..verdicts.classifiers import blind_fit_predict
     from ..verdicts.crossfit import out_of_fold
+    from ..verdicts.split_check import SEPARATES_AT
+    from ..verdicts.summary import VerdictConfig, blind_permutation_p_value
 
-    ids = rows["id"].astype(str).tolist()
-    scores = out_of_fold(blind_fit_predict([texts[i] for i in ids]), labels, folds=5,
-                         repeats=1, seed=spec.test.seed)
-    blind = summarize_signal(labels, scores, resamples=spec.bootstrap, seed=spec.test.seed)
+    config = VerdictConfig(seed=spec.test.seed, bootstrap=spec.bootstrap)
+    texts_in_order = [texts[i] for i in rows["id"].astype(str)]
+    scores = out_of_fold(blind_fit_predict(texts_in_order), labels, folds=config.folds,
+                         repeats=config.repeats_for(len(labels)), seed=config.seed)
+    blind = summarize_signal(labels, scores, resamples=config.bootstrap, seed=config.seed)
+    p_value = blind_permutation_p_value(texts_in_order, labels, config)
     low, high = blind["auroc_ci"]
-    warning = bool(low > 0.5)
+    warning = bool(p_value <= SEPARATES_AT)
+    found = (f"AUROC {blind['auroc']:.2f} [{low:.2f}, {high:.2f}], permutation p = "
+             f"{p_value:.2f}")
     if warning:
         message = (f"a text-only classifier tells the suspect texts from the validation texts "
-                   f"(AUROC {blind['auroc']:.2f} [{low:.2f}, {high:.2f}]): the two sets differ "
-                   "in distribution, and the test may be measuring that difference, not "
-                   "training; draw the validation set from the same source (docs/verdicts.md)")
+                   f"({found}): the two sets differ in distribution, and the test may be "
+                   "measuring that difference, not training; draw the validation set from the "
+                   "same source (docs/verdicts.md)")
     else:
         message = (f"a text-only classifier does not tell the suspect texts from the validation "
-                   f"texts (AUROC {blind['auroc']:.2f} [{low:.2f}, {high:.2f}])")
-    return {"blind_auroc": blind["auroc"], "blind_auroc_ci": [low, high], "warning": warning,
-            "message": message}
+                   f"texts ({found})")
+    return {"blind_auroc": blind["auroc"], "blind_auroc_ci": [low, high],
+            "blind_permutation_p_value": p_value, "warning": warning, "message": message}
