@@ -9,6 +9,9 @@ loads a model; each command takes seconds to a few minutes at one thread).
         a labelled run: signals, blind_baseline, combined, split_check
     python bench/verdicts_measure.py lab LABDIR
         the same on a lab's calibration rows (LABDIR/calibration, LABDIR/lab_data.jsonl)
+    python bench/verdicts_measure.py tokens LABDIR BASERUN
+        what token-level comparisons with the reference would add to `combined`: BASERUN is
+        a `score` run (tokens kept) of some of the lab's texts under the base model
     python bench/verdicts_measure.py di RUN [--drop reference] [--seeds 10]
         RUN: `dataset-inference MEMBERS --validation NONMEMBERS` of a lab: p-value against
         the number of suspect texts, the false-positive rate of non-members against
@@ -95,6 +98,36 @@ def cmd_lab(args) -> None:
     verdicts(rows, texts_of(str(lab / "lab_data.jsonl")), rows["label"].to_numpy(dtype=int))
 
 
+def cmd_tokens(args) -> None:
+    from mnemoscope.verdicts.classifiers import signals_fit_predict
+    from mnemoscope.verdicts.crossfit import out_of_fold
+
+    lab = read_rows(Path(args.lab) / "calibration")
+    base = read_rows(args.base, columns=["id", "token_ids", "token_logprobs"])
+    rows = lab.merge(base, on="id", suffixes=("", "_base"))
+    assert all(np.array_equal(a, b) for a, b in zip(rows["token_ids"], rows["token_ids_base"]))
+    labels = rows["label"].to_numpy(dtype=int)
+    columns = [c for c in SIGNALS if c in rows.columns]
+    signals = rows[columns].to_numpy(dtype=float)
+
+    def token_features(target, reference):
+        gain = np.asarray(target, dtype=float) - np.asarray(reference, dtype=float)   # (T,)
+        lowest = np.sort(gain)[: max(1, len(gain) // 5)]
+        return [lowest.mean(), np.median(gain), (gain > 0.5).mean(), (gain > 1.0).mean()]
+
+    tokens = np.array([token_features(t, r) for t, r in
+                       zip(rows["token_logprobs"], rows["token_logprobs_base"])])
+    print(f"{len(rows)} texts ({labels.sum()} members)")
+    for i, name in enumerate(("min-20% token gain", "median token gain", "share gain > 0.5",
+                              "share gain > 1")):
+        print(line(name, summarize_signal(labels, tokens[:, i])))
+    print(line("reference", summarize_signal(labels, rows["reference"].to_numpy(dtype=float))))
+    for name, matrix in (("combined", signals),
+                         ("combined + token gain", np.column_stack([signals, tokens]))):
+        scores = out_of_fold(signals_fit_predict(matrix), labels, repeats=5)
+        print(line(name, summarize_signal(labels, scores)))
+
+
 def p_value(suspect, validation, seed) -> float:
     return dataset_inference_test(suspect, validation, splits=10, seed=seed)["p_value"]
 
@@ -152,12 +185,16 @@ def main(argv=None) -> int:
     split.add_argument("data")
     lab = commands.add_parser("lab")
     lab.add_argument("lab")
+    tokens = commands.add_parser("tokens")
+    tokens.add_argument("lab")
+    tokens.add_argument("base")
     di = commands.add_parser("di")
     di.add_argument("run")
     di.add_argument("--drop", nargs="*", default=[])
     di.add_argument("--seeds", type=int, default=10)
     args = parser.parse_args(argv)
-    {"noshift": cmd_noshift, "split": cmd_split, "lab": cmd_lab, "di": cmd_di}[args.command](args)
+    {"noshift": cmd_noshift, "split": cmd_split, "lab": cmd_lab, "tokens": cmd_tokens,
+     "di": cmd_di}[args.command](args)
     return 0
 
 

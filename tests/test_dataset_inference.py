@@ -126,6 +126,10 @@ def test_command_end_to_end_resumes_and_reports(tmp_path, tiny_model_dir, capsys
     assert json.loads((out / "summary.json").read_text())["p_value"] == summary["p_value"]
     page = (out / "report.html").read_text()
     assert "<h2>Dataset inference</h2>" in page and "False-positive check" in page
+    capsys.readouterr()
+    skipped = [str(tmp_path / "di2") if a == str(out) else a for a in argv]
+    assert main(skipped + ["--false-positive-repeats", "0"]) == 0      # the last one wins
+    assert "false-positive check: skipped" in capsys.readouterr().out
 
 
 def test_distribution_check_warns_when_the_sets_differ_in_text():

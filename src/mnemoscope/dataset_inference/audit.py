@@ -74,6 +74,8 @@ class DatasetInferenceResult:
                  f"suspect {s['n_suspect']} texts, validation {s['n_validation']} texts, "
                  f"{len(s['features'])} features, {s['splits']} splits; held-out AUROC "
                  f"{s['heldout_auroc']:.3f}",
+                 "false-positive check: skipped (--false-positive-repeats 0)"
+                 if fp["rate"] is None else
                  f"false-positive check (validation halves, {fp['repeats']} seeds): p < "
                  f"{fp['alpha']} in {fp['rate']:.0%}"]
         check = s.get("split_check")

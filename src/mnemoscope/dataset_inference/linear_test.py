@@ -89,7 +89,7 @@ def false_positive_check(validation: np.ndarray, config: InferenceConfig) -> dic
         p_values.append(result["p_value"])
     hits = sum(p < config.alpha for p in p_values)
     return {"rate": hits / len(p_values) if p_values else None,
-            "rate_ci": list(clopper_pearson(hits, len(p_values))),
+            "rate_ci": list(clopper_pearson(hits, len(p_values))) if p_values else None,
             "repeats": len(p_values), "alpha": config.alpha, "p_values": p_values}
 
 

@@ -35,7 +35,7 @@ class DatasetInferenceSection:
             css = "warning" if check.get("warning") else "note"
             parts.append(f"<p class='{css}'><b>Distribution check:</b> "
                          f"{escape(str(check.get('message', '')))}</p>")
-        if fp:
+        if fp.get("rate") is not None:
             low, high = fp.get("rate_ci") or (None, None)
             parts.append(f"<h3>False-positive check</h3><p class='note'>The same test on two "
                          f"random halves of the validation set, {fp.get('repeats')} seeds: "
