@@ -47,6 +47,12 @@ def line(name: str, s: dict) -> str:
             f"{s['tpr_at_1pct_fpr']:.3f}  TPR@0.1%FPR {s['tpr_at_0.1pct_fpr']:.3f}")
 
 
+def in_id_order(rows):
+    """As `score` takes them (verdicts/summary.py): folds do not depend on part order."""
+    return rows.assign(id=rows["id"].astype(str)).sort_values("id", kind="stable") \
+        .reset_index(drop=True)
+
+
 def verdicts(rows, texts: dict[str, str], labels, seed: int = 0, quiet: bool = False):
     columns = [c for c in SIGNALS if c in rows.columns]
     signals = {c: rows[c].to_numpy(dtype=float) for c in columns}
@@ -66,7 +72,7 @@ def verdicts(rows, texts: dict[str, str], labels, seed: int = 0, quiet: bool = F
 
 
 def cmd_noshift(args) -> None:
-    rows = read_rows(args.run)
+    rows = in_id_order(read_rows(args.run))
     texts = texts_of(args.data)
     n = len(rows)
     warnings, covers, aurocs = 0, 0, []
@@ -88,13 +94,13 @@ def cmd_noshift(args) -> None:
 
 
 def cmd_split(args) -> None:
-    rows = read_rows(args.run)
+    rows = in_id_order(read_rows(args.run))
     verdicts(rows, texts_of(args.data), rows["label"].to_numpy(dtype=int))
 
 
 def cmd_lab(args) -> None:
     lab = Path(args.lab)
-    rows = read_rows(lab / "calibration")
+    rows = in_id_order(read_rows(lab / "calibration"))
     verdicts(rows, texts_of(str(lab / "lab_data.jsonl")), rows["label"].to_numpy(dtype=int))
 
 
