@@ -25,9 +25,10 @@ LAYERS: dict[str, int] = {
     # the run store and its view: runs.finish() writes the report; the report reads runs and
     # finds the sections audits keep beside themselves by name, importing no audit statically
     "data": 1, "fileio": 1, "manifest": 1, "runs": 1, "report": 1, "models": 1, "scale": 1,
-    "metrics": 1, "training": 1, "text": 1,
+    "metrics": 1, "training": 1, "text": 1, "verdicts": 1,
     "signals": 2,
     "membership": 3, "extraction": 3, "benchmarks": 3, "contamination": 3, "dynamics": 3,
+    "dataset_inference": 3,
     # adapters to other libraries' training loops (the transformers TrainerCallback)
     "lab": 4, "unlearning": 4, "watermark": 4, "integrations": 4,
     "cli": 5,

@@ -221,11 +221,31 @@ def verify(f: Files, *extra: str, wm: str | None = None) -> list[str]:
             *extra]
 
 
+def inference(f: Files, *extra: str, validation: int = 40) -> list[str]:
+    """dataset-inference: the four labelled texts as suspects (labels are ignored), and
+    `validation` texts of the tiny vocabulary as known non-members."""
+    val = f.jsonl("val.jsonl", [{"id": str(i), "text": f"the road {i % 7} and the city"}
+                                for i in range(validation)])
+    return ["dataset-inference", f.data, "--validation", val, "--model", f.tiny,
+            "--out", f.out, *extra]
+
+
 def endpoint(*extra: str) -> list[str]:
     return ["check-endpoint", "http://127.0.0.1:9/v1", *extra]
 
 
 CASES: dict[str, Case] = {
+    # ---------------------------------------------------------------- dataset-inference
+    "dataset-inference validation set too small": case(
+        lambda f: inference(f, validation=39),
+        "val.jsonl", "39 texts", "at least 40", "Add texts"),
+    "dataset-inference missing validation file": case(
+        lambda f: ["dataset-inference", f.data, "--validation", f.path("nope.jsonl"),
+                   "--model", f.tiny, "--out", f.out],
+        "nope.jsonl", "no such file", "Check the path"),
+    "dataset-inference --alpha 1": case(
+        lambda f: inference(f, "--alpha", "1"),
+        "--alpha", "1"),
     # ---------------------------------------------------------------- score: data formats
     "score missing file": case(
         lambda f: score(f, data=f.path("nope.jsonl")),
@@ -610,7 +630,8 @@ GROUPS = ("bench", "contamination", "watermark")
 EVERY_COMMAND = {"score", "extract", "lab", "unlearn", "contamination cdd",
                  "contamination completion", "contamination overlap", "contamination cutoff",
                  "bench generate", "bench perturb", "bench eval", "bench limem",
-                 "watermark embed", "watermark verify", "report", "check-endpoint", "signals"}
+                 "watermark embed", "watermark verify", "report", "check-endpoint", "signals",
+                 "dataset-inference"}
 
 
 def test_the_corpus_covers_every_command_and_the_readme_counts_it(tmp_path, tiny_model_dir):

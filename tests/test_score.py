@@ -78,8 +78,10 @@ def test_python_api_returns_results(tmp_path, tiny_model):
     result = mnemoscope.score(str(data), model=tiny_model, out=str(tmp_path / "run"),
                               signals="loss,min_k(k=0.5)", progress=False, report=False,
                               bootstrap=20)
-    # one object per signal, plus the function-token breakdown (signals/function_tokens.py)
-    assert [k for k in result.summary if k != "token_classes"] == ["loss", "min_k(k=0.5)"]
+    # the signals first (the contract other tools read), then the function-token breakdown
+    # (signals/function_tokens.py), then the verdicts of labelled data
+    assert [k for k in result.summary if k != "token_classes"] == [
+        "loss", "min_k(k=0.5)", "combined", "blind_baseline", "split_check"]
     assert len(result.rows) == 10 and "min_k(k=0.5)" in result.rows.columns
     assert "run:" in result.table()
 

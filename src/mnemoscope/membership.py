@@ -24,7 +24,7 @@ from .runs import RunWriter, default_out, resume_identity
 from .signals import Context, Signal, ViewSetup, build_signals, split_specs, views
 from .signals.function_tokens import breakdown_for_run
 from .signals.minkpp import token_z_scores
-from .types import Sample, TokenScores
+from .types import InputError, Sample, TokenScores
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ class ScoreSpec:
     seed: int = 0
     progress: bool = True
     report: bool = True
+    blind: bool = True                           # labelled: the text-only baseline + split check
+    calibration: str | None = None               # a lab folder: apply its combined weights
 
 
 @dataclass
@@ -57,17 +59,23 @@ class ScoreResult:
     signals: list[str]
 
     def best_signal(self) -> str | None:
-        ranked = [(v["auroc"], k) for k, v in self.summary.items() if v.get("auroc") is not None]
+        """The single signal with the highest AUROC (see verdicts.best_name for `combined`)."""
+        ranked = [(self.summary[k]["auroc"], k) for k in self.signals
+                  if self.summary[k].get("auroc") is not None]
         return max(ranked)[1] if ranked else None
 
     def table(self) -> str:
         """The short text table the CLI prints."""
+        from .verdicts.summary import best_name, table_lines
+
         lines = []
-        labelled = any(v.get("auroc") is not None for v in self.summary.values())
+        labelled = any(self.summary[c].get("auroc") is not None for c in self.signals)
         if labelled:
-            best = self.best_signal()
+            best = best_name(self.summary, self.signals)
             lines.append(f"{'signal':<22} {'AUROC':>6}  {'95% CI':<13}  {'TPR@1%FPR':>9}")
-            for name in self.signals:
+            shown = self.signals + [k for k in ("combined", "blind_baseline")
+                                    if (self.summary.get(k) or {}).get("auroc") is not None]
+            for name in shown:
                 v = self.summary[name]
                 low, high = v["auroc_ci"]
                 mark = "  <- best" if name == best else ""
@@ -81,6 +89,7 @@ class ScoreResult:
                 v = self.summary[name]
                 lines.append(f"{name:<22} {v['mean']:9.4f} {v['std']:9.4f}")
         lines += self._series_lines()
+        lines += table_lines(self.summary)
         lines.append(f"run: {self.run_dir}")
         return "\n".join(lines)
 
@@ -165,6 +174,23 @@ def _view_options(spec: ScoreSpec, reference: Model | None) -> dict[str, Any]:
     return options
 
 
+def prepare_views(signals: Sequence[Signal], options: Mapping[str, Any],
+                  samples: Sequence[Sample], model: ModelConfig, engine: str, *,
+                  seed: int = 0, target: Any = None) -> tuple[Any, ...]:
+    """Each view the signals read, prepared on the driver (a second model loaded or
+    described); shared with the audits that score like `score` (dataset inference).
+    `seed` seeds shots and neighbours; `target` is the loaded model, or its config on a
+    Ray driver (DC-PDD's table and the token classes need its tokenizer)."""
+    from .scale.engines import prepare_model
+
+    def prepare_second_model(given: Any):
+        config = model.with_model(given) if isinstance(given, str) else None
+        return prepare_model(config, None if isinstance(given, str) else given, engine, [])
+
+    setup = ViewSetup(options, prepare_second_model, samples, seed=seed, target=target)
+    return tuple(views.get(name).prepare(setup) for name in _views_needed(signals))
+
+
 def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model | None = None,
               engine: str = "local", ray_address: str | None = None,
               workers: int = 2, samples: Sequence[Sample] | None = None) -> ScoreResult:
@@ -185,20 +211,27 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
                                     samples=samples)
     check_engine(engine, model)
     options = _view_options(spec, reference)
-    signals = build_signals(spec.signals, options)
+    weights = None
+    if spec.calibration is not None:                 # a bad lab folder fails before loading
+        from .verdicts.calibration import load_weights
+
+        weights = load_weights(spec.calibration)
+    signals = build_signals(spec.signals if spec.signals is not None or weights is None
+                            else tuple(weights["columns"]), options)
+    if weights is not None:
+        missing = [c for c in weights["columns"] if c not in {s.column for s in signals}]
+        if missing:
+            raise InputError(f"--calibration {spec.calibration}: its weights need the signals "
+                             f"{', '.join(missing)}; add them to --signals, or leave --signals "
+                             "out to use the lab's")
     for name in _views_needed(signals):      # a missing view option fails before any loading
         views.get(name).check(options)
     samples = load_samples(spec.data) if samples is None else list(samples)
     needs = [(s.needs, f"signal {s.column!r}") for s in signals]
     model, model_identity, model_config = prepare_model(spec.model, model, engine, needs)
 
-    def prepare_second_model(given: Any):
-        config = spec.model.with_model(given) if isinstance(given, str) else None
-        return prepare_model(config, None if isinstance(given, str) else given, engine, [])
-
-    setup = ViewSetup(options, prepare_second_model, samples, seed=spec.seed,
-                      target=model if model is not None else model_config)
-    prepared = tuple(views.get(name).prepare(setup) for name in _views_needed(signals))
+    prepared = prepare_views(signals, options, samples, spec.model, engine, seed=spec.seed,
+                             target=model if model is not None else model_config)
     excluded = frozenset().union(*(v.excluded_ids() for v in prepared))
     if excluded:
         log.info("%d sample(s) serve a view (e.g. as a prefix) and are left out of the run",
@@ -233,6 +266,8 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
                                   resamples=spec.bootstrap, seed=spec.seed)
     if breakdown is not None:
         summary["token_classes"] = breakdown
+    summary.update(_verdicts(spec, run.dir, rows, columns, samples, summary, weights,
+                             model_identity))
     run.finish(summary, report=spec.report)
     return ScoreResult(Path(spec.out), rows, summary, columns)
 
@@ -246,8 +281,6 @@ def run_score_series(spec: ScoreSpec, series, *, reference: Model | None = None,
     from dataclasses import replace
 
     from .models import identity_of
-    from .scale.engines import prepare_model
-    from .types import InputError
 
     if engine != "local":
         raise InputError("a checkpoint series is scored with --engine local (it loads one "
@@ -260,12 +293,7 @@ def run_score_series(spec: ScoreSpec, series, *, reference: Model | None = None,
     configs = [spec.model.with_model(c.path) for c in series]
     identities = [identity_of(c) for c in configs]
 
-    def prepare_second_model(given: Any):
-        config = spec.model.with_model(given) if isinstance(given, str) else None
-        return prepare_model(config, None if isinstance(given, str) else given, engine, [])
-
-    setup = ViewSetup(options, prepare_second_model, samples)
-    prepared = tuple(views.get(name).prepare(setup) for name in _views_needed(signals))
+    prepared = prepare_views(signals, options, samples, spec.model, engine, seed=spec.seed)
     excluded = frozenset().union(*(v.excluded_ids() for v in prepared))
     samples = [s for s in samples if s.id not in excluded]
     identity = {
@@ -327,6 +355,17 @@ def _series_summary(rows, series, columns, spec: ScoreSpec) -> dict[str, Any]:
             last[column] = metrics
     return {c: {**last[c], "checkpoint": series[-1].label, "by_checkpoint": by_checkpoint[c]}
             for c in columns}
+
+
+def _verdicts(spec: ScoreSpec, run_dir: Path, rows: Any, columns: list[str],
+              samples: Sequence[Sample], summary: dict[str, Any], weights: Any,
+              model_identity: Any) -> dict[str, Any]:
+    """blind_baseline, combined, split_check (labelled) and calibrated (--calibration)."""
+    from .verdicts.summary import VerdictConfig, summarize_verdicts
+
+    config = VerdictConfig(blind=spec.blind, bootstrap=spec.bootstrap, seed=spec.seed)
+    return summarize_verdicts(run_dir, rows, columns, {s.id: s.text for s in samples}, summary,
+                              config=config, calibration=weights, model_identity=model_identity)
 
 
 def score(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None = None,

@@ -217,6 +217,23 @@ def add_signals_flag(group, *, default: str | None = None,
     group.add_argument("--signals", type=signal_specs, default=default, help=help)
 
 
+def add_view_flags(parser) -> None:
+    """Each registered view's settings (--reference-model, ...), from its declaration."""
+    from ..signals.views import all_options
+
+    for option in all_options():
+        parser.add_argument("--" + option.name.replace("_", "-"), dest=option.name,
+                            default=None, metavar=option.metavar, help=option.help)
+
+
+def view_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The view settings given on the command line (add_view_flags), by option name."""
+    from ..signals.views import all_options
+
+    return {o.name: getattr(args, o.name) for o in all_options()
+            if getattr(args, o.name, None) is not None}
+
+
 # ---------------------------------------------------------------------------- configs
 def endpoint_config(args: argparse.Namespace):
     """The EndpointConfig that the flags of add_endpoint_flags describe."""

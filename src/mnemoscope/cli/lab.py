@@ -92,6 +92,8 @@ class Lab(Command):
                                  "model's size each), for `score --model DIR/checkpoints`")
         during.add_argument("--dynamics-probe", type=whole(2), default=12, metavar="N",
                             help="members and non-members each check scores (default 12)")
+        audit.add_argument("--no-blind", action="store_true",
+                           help="skip the text-only baseline and split check (docs/verdicts.md)")
 
     def spec(self, args):
         from ..extraction.canaries import DEFAULT_FORMATS, CanaryConfig
@@ -118,7 +120,7 @@ class Lab(Command):
             run_extraction=not args.no_extraction, pii=not args.no_pii, signals=args.signals,
             reference="none" if args.no_reference else args.reference,
             reference_fraction=args.reference_fraction, chunk_size=args.chunk_size,
-            bootstrap=args.bootstrap, progress=progress(args),
+            bootstrap=args.bootstrap, progress=progress(args), blind=not args.no_blind,
             dynamics=None if args.no_dynamics else DynamicsConfig(
                 every_fraction=args.dynamics_every, members=args.dynamics_probe,
                 held_out=args.dynamics_probe, seed=args.seed),

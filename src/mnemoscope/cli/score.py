@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .command import Command, DataFlags, ModelFlags, Out
-from .flags import add_signals_flag, data_config, engine_options, model_config, progress
+from .flags import (add_signals_flag, add_view_flags, data_config, engine_options,
+                    model_config, progress, view_options)
 
 
 class Score(Command):
@@ -23,24 +24,25 @@ class Score(Command):
     def add_flags(self, parser):
         add_signals_flag(parser, help="comma list, e.g. loss,zlib,min_k(k=0.1) (default: loss, "
                                       "zlib, lowercase, min_k, min_k_plus_plus)")
-        from ..signals.views import all_options
-
-        # each registered view's settings (--reference-model, ...) come from its declaration
-        for option in all_options():
-            parser.add_argument("--" + option.name.replace("_", "-"), dest=option.name,
-                                default=None, metavar=option.metavar, help=option.help)
+        add_view_flags(parser)
         parser.add_argument("--no-tokens", action="store_true",
                             help="do not store per-token arrays (smaller runs, no token heatmap)")
+        verdicts = parser.add_argument_group("verdicts (docs/verdicts.md)")
+        verdicts.add_argument("--no-blind", action="store_true",
+                              help="labelled data: skip the text-only baseline and the split "
+                                   "check (the combined signal is still fitted)")
+        verdicts.add_argument("--calibration", default=None, metavar="LABDIR",
+                              help="apply the combined weights a `mnemoscope lab` run saved "
+                                   "(LABDIR/combined_weights.json): a calibrated membership "
+                                   "probability per text; --signals defaults to the lab's")
 
     def spec(self, args):
         from ..membership import ScoreSpec
-        from ..signals.views import all_options
 
         return ScoreSpec(
             data=data_config(args), out=self.out_dir(args), model=model_config(args),
-            signals=args.signals,
-            view_options={o.name: getattr(args, o.name) for o in all_options()
-                          if getattr(args, o.name) is not None},
+            signals=args.signals, view_options=view_options(args),
+            blind=not args.no_blind, calibration=args.calibration,
             chunk_size=args.chunk_size, save_tokens=not args.no_tokens,
             bootstrap=args.bootstrap, seed=args.seed, progress=progress(args),
             report=not args.no_report)

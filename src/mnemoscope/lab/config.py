@@ -94,6 +94,7 @@ class LabSpec:
     # (full fine-tuning only), so `score DIR/dynamics/probe.jsonl --model DIR/checkpoints`
     # can score them again; ~the model's size per check
     save_checkpoints: bool = False
+    blind: bool = True               # the text-only baseline and split check (docs/verdicts.md)
 
     def __post_init__(self) -> None:
         if not 0 < self.member_fraction < 1:

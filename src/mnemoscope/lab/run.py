@@ -11,7 +11,10 @@
     DIR/extraction/          an `extract` run on lab_data.jsonl with the fine-tuned model
     DIR/dynamics/            memorization checks during the fine-tune (docs/dynamics.md)
     DIR/checkpoints/         with save_checkpoints: the weights at every checked step
+    DIR/combined_weights.json  the `combined` signal's weights, fitted on every calibration
+                             row (JSON; `score --calibration DIR` applies them)
     DIR/summary.json         one object per signal (auroc, auroc_ci, tpr_at_1pct_fpr, ...),
+                             `blind_baseline`, `combined`, `split_check` (docs/verdicts.md),
                              plus `canaries`, `extraction`, `training`, `timings_s`
 
 Resuming: each stage checks what is on disk. A saved model is never retrained; scoring,
@@ -38,6 +41,7 @@ from .split import split_lab, write_lab_data
 
 log = logging.getLogger(__name__)
 CURVE_FILE = "training_curve.json"   # inside every model folder the lab saves
+VERDICT_KEYS = ("blind_baseline", "combined", "split_check")
 
 def _identity(spec: LabSpec) -> dict[str, Any]:
     return {"data": data_identity(replace(spec.data, label_column=None)),
@@ -224,8 +228,9 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
     scored = run_score(ScoreSpec(data=lab_data, out=str(out / "calibration"), model=tuned_config,
                                  signals=spec.signals, chunk_size=spec.chunk_size,
                                  bootstrap=spec.bootstrap, seed=spec.seed, progress=spec.progress,
-                                 report=False),
+                                 report=False, blind=spec.blind),
                        model=tuned, reference=reference)
+    _save_combined_weights(out, scored, tuned.identity())
     timings["calibration"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -243,6 +248,7 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
         timings["extraction"] = time.perf_counter() - clock
 
     summary: dict[str, Any] = {name: scored.summary[name] for name in scored.signals}
+    summary.update({k: scored.summary[k] for k in VERDICT_KEYS if k in scored.summary})
     summary["best_signal"] = scored.best_signal()
     summary["canaries"] = {
         "by_repetition": exposure_by_repetition(canary_rows, spec.canaries.space_size),
@@ -268,6 +274,21 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
     return lab.finish(summary, report=False)
 
 
+def _save_combined_weights(out: Path, scored, model_identity: dict[str, Any]) -> None:
+    """DIR/combined_weights.json, for `score --calibration DIR` (verdicts/calibration.py)."""
+    from ..verdicts.calibration import fit_weights, save_weights
+
+    rows = scored.rows
+    combined = scored.summary.get("combined") or {}
+    if combined.get("auroc") is None:
+        return
+    keep = ("auroc", "auroc_ci", "tpr_at_1pct_fpr", "tpr_at_0.1pct_fpr", "reliability", "n")
+    save_weights(out, fit_weights(rows[scored.signals].to_numpy(dtype=float),
+                                  rows["label"].to_numpy(dtype=int), scored.signals,
+                                  model=model_identity,
+                                  out_of_fold={k: combined.get(k) for k in keep}))
+
+
 def _plain(value):
     """A parquet cell as JSON: missing (NaN/None) -> None, numpy scalars -> Python."""
     if value is None or (isinstance(value, float) and value != value):
@@ -285,13 +306,18 @@ def _last_epoch_loss(curve: list[dict[str, Any]]) -> float | None:
 
 def summary_table(summary: dict[str, Any]) -> str:
     """The short text the CLI prints."""
+    from ..verdicts.summary import table_lines
+
     lines = [f"{'signal':<22} {'AUROC':>6}  {'95% CI':<13}  {'TPR@1%FPR':>9}"]
     for name, value in summary.items():
         if isinstance(value, dict) and "auroc" in value and value["auroc"] is not None:
             low, high = value["auroc_ci"]
-            mark = "  <- best" if name == summary.get("best_signal") else ""
+            best = "combined" if (summary.get("combined") or {}).get("named_best") \
+                else summary.get("best_signal")
+            mark = "  <- best" if name == best else ""
             lines.append(f"{name:<22} {value['auroc']:6.3f}  [{low:.3f}, {high:.3f}]  "
                          f"{value['tpr_at_1pct_fpr']:9.3f}{mark}")
+    lines += table_lines(summary)
     by_repetition = summary["canaries"]["by_repetition"]
     ceiling = next(iter(by_repetition.values()), {}).get("max_possible", 0.0)
     lines.append(f"canary exposure by repetitions (bits; max {ceiling:.1f}):")

@@ -11,6 +11,8 @@ from .context import ReportContext
 from .sections import sections, table_html
 from .svg import histogram_svg, roc_svg
 
+# signal-shaped summary objects without a row column (verdicts/summary.py): table rows only
+FITTED_ROWS = ("combined", "blind_baseline")
 MAX_TABLE_ROWS = 5000      # rows embedded for the table: bounded file size for 100k-row runs
 MAX_TOKEN_ROWS = 200       # samples whose per-token scores are embedded for the heatmap
 PREVIEW_CHARS = 300
@@ -36,12 +38,15 @@ class MembershipSection:
         best = None
         if labelled:
             best = max(columns, key=lambda c: ctx.summary[c].get("auroc") or -1)
+            marked = "combined" if (ctx.summary.get("combined") or {}).get("named_best") else best
+            parts.append(_split_check(ctx.summary.get("split_check")))
             rows = []
-            for c in columns:
+            fitted = [k for k in FITTED_ROWS if (ctx.summary.get(k) or {}).get("auroc") is not None]
+            for c in columns + fitted:
                 v = ctx.summary[c]
                 low, high = v.get("auroc_ci") or (None, None)
                 ci = f"[{low:.3f}, {high:.3f}]" if low is not None else "—"
-                rows.append([c + ("  ★ best" if c == best else ""), v.get("auroc"), ci,
+                rows.append([c + ("  ★ best" if c == marked else ""), v.get("auroc"), ci,
                              v.get("tpr_at_1pct_fpr"), v.get("tpr_at_0.1pct_fpr")])
             parts.append(table_html(["signal", "AUROC", "95% CI", "TPR@1%FPR", "TPR@0.1%FPR"],
                                     rows, "verdict-table"))
@@ -121,6 +126,15 @@ def last_checkpoint(ctx: ReportContext) -> ReportContext:
     picked = rows[rows["checkpoint"] == chosen].copy()
     picked["id"] = picked["sample_id"]
     return replace(ctx, rows=picked.reset_index(drop=True))   # data_blocks stays shared
+
+
+def _split_check(check) -> str:
+    """The split check's sentence, above the verdict table (verdicts/split_check.py)."""
+    if not check or not check.get("message"):
+        return ""
+    if check.get("warning"):
+        return f"<p class='warning' id='split-check'><b>Split check:</b> {escape(check['message'])}</p>"
+    return f"<p class='note' id='split-check'><b>Split check:</b> {escape(check['message'])}</p>"
 
 
 def _num(value):

@@ -10,6 +10,7 @@ h1{font-size:22px} h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top
 table{border-collapse:collapse;margin:8px 0;font-size:13px}
 th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f4f4f4;cursor:pointer} .note{color:#555;font-size:13px}
+.warning{background:#fff4e5;border-left:4px solid #e67e22;padding:6px 10px;font-size:14px}
 .plots{display:flex;flex-wrap:wrap;gap:12px} .controls{margin:8px 0}
 #samples-table td.text{max-width:560px;white-space:pre-wrap;word-break:break-word}
 #samples-table tr:hover{background:#f6f9ff;cursor:pointer}

@@ -161,3 +161,27 @@ def lines_svg(x: list[float], series: dict[str, list[float | None]], *, title: s
                     f'stroke="#555" stroke-dasharray="5,3"/><text x="{left + 3:.1f}" '
                     f'y="{y - 3:.1f}" font-size="10">{escape(hline_label)}</text>')
     return _frame(title, x_label, y_label, "".join(body), "".join(legend), ident)
+
+
+def reliability_svg(curves: dict[str, list[dict]], ident: str = "reliability-plot") -> str:
+    """Reliability diagram: per bin (verdicts/stats.py `reliability`), the observed member
+    rate against the mean predicted probability; the diagonal is perfect calibration.
+    Points are labelled with their count."""
+    x0, y0 = _xy(0, 0)
+    x1, y1 = _xy(1, 1)
+    body = [f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y1}" stroke="#bbb" stroke-dasharray="4"/>']
+    legend = []
+    for i, (name, bins) in enumerate(curves.items()):
+        color = COLORS[i % len(COLORS)]
+        coords = [(_xy(b["mean_predicted"], b["observed_rate"]), b["n"]) for b in bins]
+        if len(coords) > 1:
+            body.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.5" points="'
+                        + " ".join("%.1f,%.1f" % c for c, _ in coords) + '"/>')
+        for (cx, cy), n in coords:
+            body.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="{color}"/>'
+                        f'<text x="{cx + 4:.1f}" y="{cy - 4:.1f}" font-size="9" '
+                        f'fill="{color}">{int(n)}</text>')
+        legend.append(f'<text x="{W - 15}" y="{H - PAD - 12 - 14 * i}" text-anchor="end" '
+                      f'font-size="11" fill="{color}">{escape(name)}</text>')
+    return _frame("Reliability", "predicted membership probability", "observed member rate",
+                  "".join(body), "".join(legend), ident)
