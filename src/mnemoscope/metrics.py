@@ -40,17 +40,18 @@ def _auroc_by_ranks(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def bootstrap_auroc_ci(labels: Sequence[int], scores: Sequence[float], *, resamples: int = 1000,
-                       level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap over samples (MIMIR also uses 1,000 resamples). Resamples that
-    draw a single class are skipped."""
+def bootstrap_ci(labels: Sequence[int], statistic, *columns: Sequence[float],
+                 resamples: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap over texts of `statistic(labels, *columns)`, every column drawn
+    on the same resample. Resamples where the statistic is NaN (a single class) are
+    skipped; (nan, nan) when all are."""
     labels_arr = np.asarray(labels)
-    scores_arr = np.asarray(scores, dtype=np.float64)
+    arrays = [np.asarray(c, dtype=np.float64) for c in columns]
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(resamples):
         pick = rng.integers(0, labels_arr.size, labels_arr.size)
-        value = _auroc_by_ranks(labels_arr[pick], scores_arr[pick])
+        value = statistic(labels_arr[pick], *(a[pick] for a in arrays))
         if not math.isnan(value):
             values.append(value)
     if not values:
@@ -58,6 +59,14 @@ def bootstrap_auroc_ci(labels: Sequence[int], scores: Sequence[float], *, resamp
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(values, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def bootstrap_auroc_ci(labels: Sequence[int], scores: Sequence[float], *, resamples: int = 1000,
+                       level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap over samples (MIMIR also uses 1,000 resamples). Resamples that
+    draw a single class are skipped."""
+    return bootstrap_ci(labels, _auroc_by_ranks, scores, resamples=resamples, level=level,
+                        seed=seed)
 
 
 def clopper_pearson(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:

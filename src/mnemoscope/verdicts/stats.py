@@ -10,6 +10,7 @@ from typing import Sequence
 import numpy as np
 
 from ..metrics import _auroc_by_ranks as auroc_by_ranks
+from ..metrics import bootstrap_ci
 
 
 def welch_t_test_greater(a: Sequence[float], b: Sequence[float]) -> dict[str, float]:
@@ -53,21 +54,11 @@ def paired_auroc_difference_ci(labels: Sequence[int], scores_a: Sequence[float],
     """Percentile bootstrap CI of AUROC(a) - AUROC(b), both computed on the same resample of
     texts (paired: the difference's CI is far narrower than the two CIs side by side).
     Resamples that draw a single class are skipped."""
-    labels_arr = np.asarray(labels)
-    a = np.asarray(scores_a, dtype=np.float64)
-    b = np.asarray(scores_b, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    differences = []
-    for _ in range(resamples):
-        pick = rng.integers(0, labels_arr.size, labels_arr.size)
-        da = auroc_by_ranks(labels_arr[pick], a[pick])
-        if not math.isnan(da):
-            differences.append(da - auroc_by_ranks(labels_arr[pick], b[pick]))
-    if not differences:
-        return (math.nan, math.nan)
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(differences, [tail, 100 - tail])
-    return float(low), float(high)
+    def difference(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+        return auroc_by_ranks(y, a) - auroc_by_ranks(y, b)     # NaN on a single class
+
+    return bootstrap_ci(labels, difference, scores_a, scores_b, resamples=resamples,
+                        level=level, seed=seed)
 
 
 def reliability(labels: Sequence[int], probabilities: Sequence[float],
