@@ -39,10 +39,28 @@ class _Segment:
     score_from: int          # first position whose token is scored (>= 1)
 
 
-def _pick_dtype(torch, dtype: str, device: str):
+def _pick_dtype(torch, dtype: str, device: str, hidden_size: int | None = None):
+    return _choose_dtype(torch, dtype, device, hidden_size)[0]
+
+
+def _choose_dtype(torch, dtype: str, device: str, hidden_size: int | None = None):
+    """(torch dtype, the reason): `auto` is bfloat16 on a CUDA GPU that supports it, and on
+    a CPU follows fast_cpu.auto_cpu_dtype (bfloat16 where AMX-BF16 is present)."""
     if dtype == "auto":
-        return torch.bfloat16 if device.startswith("cuda") and torch.cuda.is_bf16_supported() \
-            else torch.float32
+        if device.startswith("cuda"):
+            if torch.cuda.is_bf16_supported():
+                return torch.bfloat16, "auto: CUDA with bfloat16"
+            return torch.float32, "auto: CUDA without bfloat16"
+        if device.startswith("cpu"):
+            from .fast_cpu import auto_cpu_dtype
+
+            name, reason = auto_cpu_dtype(hidden_size)
+            return getattr(torch, name), reason
+        return torch.float32, f"auto: float32 on {device}"
+    return _named_dtype(torch, dtype), f"asked: --dtype {dtype}"
+
+
+def _named_dtype(torch, dtype: str):
     try:
         return {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
                 "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}[dtype]
@@ -159,14 +177,18 @@ def generation_prefix(start: list[int], specials: set[int], ids: Sequence[int]) 
     return [] if ids and ids[0] in specials else start
 
 
-def _identity(name, source, file_hash, torch_dtype, max_length, config, start_token_id):
+def _identity(name, source, file_hash, torch_dtype, max_length, config, start_token_id,
+              dtype_choice: str | None = None):
     import torch
     import transformers
 
-    return {"name": name, "source": source, "file_hash": file_hash,
-            "dtype": str(torch_dtype).removeprefix("torch."), "max_length": int(max_length),
-            "long_text": config.long_text, "start_token_id": start_token_id,
-            "versions": {"torch": torch.__version__, "transformers": transformers.__version__}}
+    identity = {"name": name, "source": source, "file_hash": file_hash,
+                "dtype": str(torch_dtype).removeprefix("torch."), "max_length": int(max_length),
+                "long_text": config.long_text, "start_token_id": start_token_id,
+                "versions": {"torch": torch.__version__, "transformers": transformers.__version__}}
+    if dtype_choice is not None:    # recorded in spec.json; never blocks a resume (runs.py)
+        identity["dtype_choice"] = dtype_choice
+    return identity
 
 
 def describe(config: ModelConfig) -> dict[str, Any]:
@@ -181,9 +203,11 @@ def describe(config: ModelConfig) -> dict[str, Any]:
     model_config = AutoConfig.from_pretrained(directory,
                                               trust_remote_code=config.trust_remote_code)
     context = getattr(model_config, "max_position_embeddings", None) or 2048
-    return _identity(name, source, file_hash, _pick_dtype(torch, config.dtype, device),
+    torch_dtype, reason = _choose_dtype(torch, config.dtype, device,
+                                        getattr(model_config, "hidden_size", None))
+    return _identity(name, source, file_hash, torch_dtype,
                      config.max_length or context, config,
-                     choose_start_token(_load_tokenizer(directory, config)))
+                     choose_start_token(_load_tokenizer(directory, config)), reason)
 
 
 @backends.register("hf")
@@ -206,9 +230,14 @@ class HFModel:
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
-        self.torch_dtype = _pick_dtype(torch, config.dtype, device)
         self.tokenizer = _load_tokenizer(directory, config)
         try:
+            from transformers import AutoConfig
+
+            model_config = AutoConfig.from_pretrained(
+                directory, trust_remote_code=config.trust_remote_code)
+            self.torch_dtype, self.dtype_choice = _choose_dtype(
+                torch, config.dtype, device, getattr(model_config, "hidden_size", None))
             self.model = AutoModelForCausalLM.from_pretrained(
                 directory, dtype=self.torch_dtype, trust_remote_code=config.trust_remote_code)
         except (OSError, ValueError, json.JSONDecodeError, KeyError) as exc:
@@ -217,6 +246,11 @@ class HFModel:
                              "directory holds a complete causal LM (config.json, weights, "
                              "tokenizer).") from None
         self.model.to(self.device).eval()
+        if self.device.type == "cpu" and self.torch_dtype == torch.bfloat16:
+            from .fast_cpu import prepack_linears
+
+            # inference only: the packed copies do not follow later weight updates
+            self.packed_linears = prepack_linears(self.model)
         self._finish_setup()
 
     @classmethod
@@ -235,6 +269,7 @@ class HFModel:
                                   batch_size=batch_size, max_length=max_length)
         self.name, self._source, self._file_hash = name, "in memory", None
         self.device, self.torch_dtype = first.device, first.dtype
+        self.dtype_choice = None
         self.tokenizer, self.model = tokenizer, network
         self._finish_setup()
         return self
@@ -253,7 +288,8 @@ class HFModel:
     # ------------------------------------------------------------------ identity
     def identity(self) -> dict[str, Any]:
         return _identity(self.name, self._source, self._file_hash, self.torch_dtype,
-                         self.max_length, self.config, self.start_token_id)
+                         self.max_length, self.config, self.start_token_id,
+                         getattr(self, "dtype_choice", None))
 
     def _split_head(self):
         """Decoder body and LM head, so the head runs in chunks. Falls back to the full

@@ -1,0 +1,116 @@
+"""The bfloat16 fast path on CPUs with AMX (Intel Sapphire Rapids and later).
+
+What `--dtype auto` picks on a CPU, and why (measured in bench/profile_bf16.py and
+bench/score_throughput.py, docs/performance.md):
+- AMX-BF16 runs the decoder's matrix products 5-7x faster in bfloat16 than float32 on one
+  core; without AMX (AVX-512 only, or AVX2) bfloat16 gains little or loses, so float32 stays.
+- A model narrower than MIN_HIDDEN gains nothing (its products are too small for the 16 x 32
+  tiles) and would only add rounding: the tiny test models stay float32.
+- Norms keep transformers' float32 accumulation and SDPA's CPU kernel runs attention; the
+  LM head's logits are turned to float32 before log-softmax and the vocabulary statistics
+  (vocab_stats.py), so only the network's activations carry bfloat16 rounding.
+- oneDNN's prepacked weights (`torch.ops.mkldnn._linear_pointwise`) save the re-layout of
+  every weight on every call: worth ~1.1x in scoring and several-fold for the few-row
+  products of token-by-token decoding.
+
+Detection reads /proc/cpuinfo's flags (torch's own capability string stops at "AVX512").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+MIN_HIDDEN = 256               # narrower models stay float32 under --dtype auto
+CPUINFO = Path("/proc/cpuinfo")
+
+
+def cpu_flags(cpuinfo: Path = CPUINFO) -> set[str]:
+    """The feature flags of the first CPU listed, empty where the file is unreadable."""
+    try:
+        text = cpuinfo.read_text(errors="replace")
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags") and ":" in line:
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def amx_bf16(flags: set[str] | None = None) -> bool:
+    """True where the CPU has AMX tiles with the BF16 instructions."""
+    flags = cpu_flags() if flags is None else flags
+    return {"amx_bf16", "amx_tile"} <= flags
+
+
+def auto_cpu_dtype(hidden_size: int | None, flags: set[str] | None = None) -> tuple[str, str]:
+    """(dtype name, the reason) that `--dtype auto` picks on a CPU."""
+    import torch
+
+    flags = cpu_flags() if flags is None else flags
+    if not amx_bf16(flags):
+        return "float32", "auto: no AMX-BF16 in /proc/cpuinfo flags"
+    if not torch.backends.mkldnn.is_available():
+        return "float32", "auto: AMX-BF16 present but torch has no oneDNN"
+    if hidden_size is not None and hidden_size < MIN_HIDDEN:
+        return "float32", f"auto: AMX-BF16 present but hidden size {hidden_size} < {MIN_HIDDEN}"
+    return "bfloat16", "auto: AMX-BF16 in /proc/cpuinfo flags"
+
+
+class PackedLinear:
+    """A bias-optional linear map y = x W^T + b on oneDNN's prepacked bfloat16 weight.
+    Callable like the nn.Linear it was built from; the original module is left untouched."""
+
+    def __init__(self, linear) -> None:
+        import torch
+
+        weight = linear.weight.detach()
+        self.in_features, self.out_features = weight.shape[1], weight.shape[0]
+        self.packed = torch.ops.mkldnn._reorder_linear_weight(weight, None)
+        self.bias = None if linear.bias is None else linear.bias.detach()
+
+    def __call__(self, x):
+        import torch
+
+        return torch.ops.mkldnn._linear_pointwise(x, self.packed, self.bias, "none", [], "")
+
+
+def _packed_forward(packed: PackedLinear):
+    def forward(x):
+        return packed(x)
+    return forward
+
+
+def prepack_linears(network, *, skip: tuple[Any, ...] = ()) -> int:
+    """Route every bfloat16 nn.Linear of `network` (but those in `skip`) through a prepacked
+    oneDNN weight: its `forward` is replaced on the instance, its parameters stay (state
+    dicts, tied weights and hooks see the same module). Returns how many were packed; 0
+    where oneDNN cannot pack (then nothing changes)."""
+    import torch
+
+    if not torch.backends.mkldnn.is_available():
+        return 0
+    count = 0
+    for module in network.modules():
+        if isinstance(module, torch.nn.Linear) and module.weight.dtype == torch.bfloat16 \
+                and module.weight.device.type == "cpu" and not any(module is s for s in skip):
+            try:
+                packed = PackedLinear(module)
+            except RuntimeError:
+                return count
+            module.forward = _packed_forward(packed)
+            count += 1
+    return count
+
+
+def unpack_linears(network) -> int:
+    """Undo prepack_linears (the modules' own forward again); for benchmarks and for a
+    network about to be trained. Returns how many were restored."""
+    import torch
+
+    count = 0
+    for module in network.modules():
+        if isinstance(module, torch.nn.Linear) and "forward" in vars(module):
+            del module.forward
+            count += 1
+    return count
