@@ -471,53 +471,54 @@ class HFModel:
         return out
 
     # ------------------------------------------------------------------ generation
+    # rows (prompts x samples) decoded together: token-by-token products have few rows, so
+    # wider batches are nearly free until the KV cache outgrows the caches
+    GENERATION_ROWS = 64
+    # generate_tokens takes `seeds`, one per prompt (callers check this before passing it)
+    per_prompt_seeds = True
+
     def generate_tokens(self, prompts: Sequence[Sequence[int]], *, max_new_tokens: int, n: int = 1,
                         temperature: float = 0.0, top_k: int | None = None,
                         top_p: float | None = None, seed: int | None = None,
-                        stop_at_eos: bool = True) -> list[list[list[int]]]:
+                        stop_at_eos: bool = True,
+                        seeds: Sequence[int | None] | None = None) -> list[list[list[int]]]:
         """n continuations (token ids, prompt excluded) for each prompt of token ids.
 
         The start token is prepended as in scoring, except to a prompt that already opens
         with a special token (a chat template's `<|im_start|>`, a BOS): the model saw such
-        prompts without anything before them. With a seed, each prompt gets its own
-        generator state seeded from (seed, prompt index), so results do not depend on how
-        prompts are batched."""
-        import torch
+        prompts without anything before them. With a seed, prompt k's samples come from
+        its own generator seeded from (seed, k); with `seeds`, prompt k's come from what
+        `seed=seeds[k]` gives it alone, so a caller can batch many texts and get what one
+        call per text gave. Either way results do not depend on how prompts are batched
+        (batched_generate.py)."""
+        from .batched_generate import decode
 
+        if seeds is not None and len(seeds) != len(prompts):
+            raise ValueError(f"{len(seeds)} seeds for {len(prompts)} prompts")
         prefix = self._prefix()
         specials = set(self.tokenizer.all_special_ids)
         sampling = temperature > 0
         eos = [t for t in {self.tokenizer.eos_token_id, self.start_token_id} if t is not None]
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else eos[0]
-        gen_kwargs: dict[str, Any] = dict(max_new_tokens=max_new_tokens, num_return_sequences=n,
-                                          pad_token_id=pad, do_sample=sampling)
-        gen_kwargs["eos_token_id"] = eos if stop_at_eos else None
-        if sampling:
-            gen_kwargs.update(temperature=temperature, top_k=top_k or 0, top_p=top_p or 1.0)
-        else:
-            gen_kwargs.update(temperature=None, top_k=None, top_p=None)
+
+        def prompt_seed(k: int) -> int | None:
+            base, index = (seeds[k], 0) if seeds is not None else (seed, k)
+            return None if base is None else (base * 1_000_003 + index) % (2**31 - 1)
+
         results: list[list[list[int]]] = [[] for _ in prompts]
-        # seeded sampling runs one prompt per call so each prompt's stream is independent
-        step = 1 if (sampling and seed is not None) else max(1, self.batch_size // max(1, n) or 1)
+        step = max(1, max(self.batch_size, self.GENERATION_ROWS) // max(1, n))
         order = sorted(range(len(prompts)), key=lambda k: len(prompts[k]))
         for start in range(0, len(order), step):
             idx = order[start:start + step]
             seqs = [generation_prefix(prefix, specials, prompts[k]) + list(prompts[k])
                     for k in idx]
-            width = max(len(s) for s in seqs)
-            input_ids = torch.full((len(seqs), width), pad, dtype=torch.long)
-            mask = torch.zeros_like(input_ids)
-            for row, seq in enumerate(seqs):                 # left padding for generation
-                input_ids[row, width - len(seq):] = torch.tensor(seq)
-                mask[row, width - len(seq):] = 1
-            if sampling and seed is not None:
-                torch.manual_seed((seed * 1_000_003 + idx[0]) % (2**31 - 1))
-            with torch.inference_mode():
-                out = self.model.generate(input_ids=input_ids.to(self.device),
-                                          attention_mask=mask.to(self.device), **gen_kwargs)
-            out = out[:, width:].cpu().tolist()
-            for j, k in enumerate(idx):
-                for seq in out[j * n:(j + 1) * n]:
+            out = decode(self.model, seqs, n=n, max_new_tokens=max_new_tokens, pad=pad,
+                         eos=eos if stop_at_eos else None,
+                         seeds=[prompt_seed(k) for k in idx] if sampling else None,
+                         temperature=temperature if sampling else 0.0, top_k=top_k,
+                         top_p=top_p, device=self.device)
+            for k, per_prompt in zip(idx, out):
+                for seq in per_prompt:
                     if stop_at_eos:
                         cut = next((p for p, t in enumerate(seq) if t in eos), len(seq))
                         seq = seq[:cut]
@@ -526,8 +527,10 @@ class HFModel:
 
     def generate(self, prompts: Sequence[str], *, max_new_tokens: int, n: int = 1,
                  temperature: float = 0.0, seed: int | None = None, top_k: int | None = None,
-                 top_p: float | None = None) -> list[list[str]]:
+                 top_p: float | None = None,
+                 seeds: Sequence[int | None] | None = None) -> list[list[str]]:
         ids = [self.encode(p) for p in prompts]
         out = self.generate_tokens(ids, max_new_tokens=max_new_tokens, n=n,
-                                   temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
+                                   temperature=temperature, top_k=top_k, top_p=top_p, seed=seed,
+                                   seeds=seeds)
         return [[self.decode(seq) for seq in per_prompt] for per_prompt in out]
