@@ -97,3 +97,17 @@ def test_a_float32_run_reopened_in_bf16_says_which_flag_resumes_it(tmp_path):
     with pytest.raises(SpecMismatchError, match=r"model.dtype: 'float32' -> 'bfloat16'.*"
                                                 r"pass --dtype float32"):
         RunWriter.open(tmp_path / "run", "score", {"k": 1}, model={**old, "dtype": "bfloat16"})
+
+
+@pytest.mark.skipif(not torch.backends.mkldnn.is_available(), reason="torch without oneDNN")
+def test_a_packed_linear_never_serves_stale_or_untrainable_weights():
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(32, 16, bias=False).to(torch.bfloat16)
+    x = torch.randn(4, 32).to(torch.bfloat16)
+    prepack_linears(layer)
+    with torch.no_grad():
+        layer.weight.mul_(2.0)                      # an optimizer step, in place
+        torch.testing.assert_close(layer(x), x @ layer.weight.T)
+    y = layer(x)                                    # grad mode: autograd must see the weight
+    y.float().sum().backward()
+    assert layer.weight.grad is not None and layer.weight.grad.abs().sum() > 0

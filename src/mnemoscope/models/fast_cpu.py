@@ -75,9 +75,22 @@ class PackedLinear:
         return torch.ops.mkldnn._linear_pointwise(x, self.packed, self.bias, "none", [], "")
 
 
-def _packed_forward(packed: PackedLinear):
+def _packed_forward(module, packed: PackedLinear):
+    """The module's forward on the packed weight while its weight is the one packed and no
+    gradient is wanted; the plain linear map otherwise (a training step, or weights changed
+    in place since packing: the packed copy would be stale)."""
+    import torch
+
+    weight = module.weight
+    version, pointer = weight._version, weight.data_ptr()
+
     def forward(x):
-        return packed(x)
+        current = module.weight
+        if current is weight and current._version == version and \
+                current.data_ptr() == pointer and not (torch.is_grad_enabled()
+                                                       and current.requires_grad):
+            return packed(x)
+        return torch.nn.functional.linear(x, current, module.bias)
     return forward
 
 
@@ -98,7 +111,7 @@ def prepack_linears(network, *, skip: tuple[Any, ...] = ()) -> int:
                 packed = PackedLinear(module)
             except RuntimeError:
                 return count
-            module.forward = _packed_forward(packed)
+            module.forward = _packed_forward(module, packed)
             count += 1
     return count
 
@@ -114,3 +127,19 @@ def unpack_linears(network) -> int:
             del module.forward
             count += 1
     return count
+
+
+def for_training(config):
+    """The ModelConfig a workflow that trains (lab, unlearn) loads: `--dtype auto` stays
+    float32 off CUDA, as before the fast path, so fine-tuning and its results do not
+    change with the CPU. An explicit dtype is kept."""
+    from dataclasses import replace
+
+    if config.dtype != "auto" or str(config.device).startswith("cuda"):
+        return config
+    if config.device == "auto":
+        import torch
+
+        if torch.cuda.is_available():
+            return config
+    return replace(config, dtype="float32")
