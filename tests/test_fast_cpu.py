@@ -31,12 +31,16 @@ def test_amx_needs_both_tile_and_bf16():
 
 @pytest.mark.skipif(not torch.backends.mkldnn.is_available(), reason="torch without oneDNN")
 def test_auto_rule():
-    assert auto_cpu_dtype(576, set(SPR.split())) == ("bfloat16",
-                                                     "auto: AMX-BF16 in /proc/cpuinfo flags")
-    assert auto_cpu_dtype(576, {"avx512f", "avx512_bf16"}) == (
+    amx = set(SPR.split())
+    assert auto_cpu_dtype(576, amx, bf16_agrees=True) == (
+        "bfloat16", "auto: AMX-BF16 in /proc/cpuinfo flags")
+    assert auto_cpu_dtype(576, {"avx512f", "avx512_bf16"}, bf16_agrees=True) == (
         "float32", "auto: no AMX-BF16 in /proc/cpuinfo flags")
-    assert auto_cpu_dtype(MIN_HIDDEN - 1, set(SPR.split()))[0] == "float32"
-    assert auto_cpu_dtype(MIN_HIDDEN, set(SPR.split()))[0] == "bfloat16"
+    assert auto_cpu_dtype(MIN_HIDDEN - 1, amx, bf16_agrees=True)[0] == "float32"
+    assert auto_cpu_dtype(MIN_HIDDEN, amx, bf16_agrees=True)[0] == "bfloat16"
+    # as shipped: the agreement bar is not met, so auto stays float32 and says why
+    assert auto_cpu_dtype(576, amx)[0] == "float32"
+    assert "--dtype bfloat16" in auto_cpu_dtype(576, amx)[1]
 
 
 def test_auto_keeps_the_tiny_model_float32(tiny_model_dir):

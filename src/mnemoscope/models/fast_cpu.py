@@ -1,19 +1,19 @@
-"""The bfloat16 fast path on CPUs with AMX (Intel Sapphire Rapids and later).
+"""The bfloat16 fast path for CPUs with AMX (Intel Sapphire Rapids and later).
 
-What `--dtype auto` picks on a CPU, and why (measured in bench/profile_bf16.py and
-bench/score_throughput.py, docs/performance.md):
-- AMX-BF16 runs the decoder's matrix products 5-7x faster in bfloat16 than float32 on one
-  core; without AMX (AVX-512 only, or AVX2) bfloat16 gains little or loses, so float32 stays.
-- A model narrower than MIN_HIDDEN gains nothing (its products are too small for the 16 x 32
-  tiles) and would only add rounding: the tiny test models stay float32.
-- Norms keep transformers' float32 accumulation and SDPA's CPU kernel runs attention; the
-  LM head's logits are turned to float32 before log-softmax and the vocabulary statistics
-  (vocab_stats.py), so only the network's activations carry bfloat16 rounding.
-- oneDNN's prepacked weights (`torch.ops.mkldnn._linear_pointwise`) save the re-layout of
-  every weight on every call: worth ~1.1x in scoring and several-fold for the few-row
-  products of token-by-token decoding.
+`--dtype bfloat16` on a CPU runs the network in bfloat16 with every linear layer on a
+oneDNN prepacked weight (`torch.ops.mkldnn._linear_pointwise`): no re-layout of the
+weight on each call, worth ~1.2x in scoring and several-fold for the few-row products of
+token-by-token decoding. Log-softmax and the vocabulary statistics stay float32
+(vocab_stats.py upcasts the logits). Measured in bench/profile_bf16.py,
+bench/score_throughput.py and bench/bf16_agreement.py (docs/performance.md).
 
-Detection reads /proc/cpuinfo's flags (torch's own capability string stops at "AVX512").
+What `--dtype auto` picks on a CPU: float32. bfloat16 would be picked where AMX-BF16 is
+present (read from /proc/cpuinfo: torch's own capability string stops at "AVX512") and the
+model is at least MIN_HIDDEN wide, but only if AUTO_BF16_ON_AMX, and it is off because the
+agreement bar is not met: on SmolLM2-135M the per-token |Δ log p| against float32 averages
+0.077 nats (goal 0.02), 1.4 nats on the first token of a text (the start token's state,
+whose huge activations bfloat16 cannot hold). The detection is still recorded in
+spec.json (`dtype_choice`), so a run says what the machine could have used.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-MIN_HIDDEN = 256               # narrower models stay float32 under --dtype auto
+MIN_HIDDEN = 256               # narrower models gain nothing from 16 x 32 tiles
+AUTO_BF16_ON_AMX = False       # see the module docstring: the agreement bar is not met
 CPUINFO = Path("/proc/cpuinfo")
 
 
@@ -43,17 +44,23 @@ def amx_bf16(flags: set[str] | None = None) -> bool:
     return {"amx_bf16", "amx_tile"} <= flags
 
 
-def auto_cpu_dtype(hidden_size: int | None, flags: set[str] | None = None) -> tuple[str, str]:
-    """(dtype name, the reason) that `--dtype auto` picks on a CPU."""
+def auto_cpu_dtype(hidden_size: int | None, flags: set[str] | None = None,
+                   bf16_agrees: bool | None = None) -> tuple[str, str]:
+    """(dtype name, the reason) that `--dtype auto` picks on a CPU; `bf16_agrees` defaults
+    to AUTO_BF16_ON_AMX (whether bfloat16 met the agreement bar against float32)."""
     import torch
 
     flags = cpu_flags() if flags is None else flags
+    bf16_agrees = AUTO_BF16_ON_AMX if bf16_agrees is None else bf16_agrees
     if not amx_bf16(flags):
         return "float32", "auto: no AMX-BF16 in /proc/cpuinfo flags"
     if not torch.backends.mkldnn.is_available():
         return "float32", "auto: AMX-BF16 present but torch has no oneDNN"
     if hidden_size is not None and hidden_size < MIN_HIDDEN:
         return "float32", f"auto: AMX-BF16 present but hidden size {hidden_size} < {MIN_HIDDEN}"
+    if not bf16_agrees:
+        return "float32", ("auto: AMX-BF16 present; float32 kept (bfloat16 misses the "
+                           "agreement bar; --dtype bfloat16 for the fast path)")
     return "bfloat16", "auto: AMX-BF16 in /proc/cpuinfo flags"
 
 
