@@ -40,15 +40,14 @@ def main() -> None:
     from torch.profiler import ProfilerActivity, profile
 
     from mnemoscope.models import load_model
-    from mnemoscope.models.fast_cpu import prepare_for_cpu
+    from mnemoscope.models.fast_cpu import unpack_linears
 
     torch.set_num_threads(args.threads)
+    plain = load_model("smollm2-135m", dtype="bfloat16").model
+    unpack_linears(plain)
+    fast = load_model("smollm2-135m", dtype="bfloat16").model      # prepacked linears
     variants = {"float32": load_model("smollm2-135m", dtype="float32").model,
-                "bfloat16 (HF as is)": load_model("smollm2-135m", dtype="float32").model
-                .to(torch.bfloat16)}
-    fast = load_model("smollm2-135m", dtype="float32").model.to(torch.bfloat16)
-    prepare_for_cpu(fast)
-    variants["bfloat16 fast path"] = fast
+                "bfloat16 (HF as is)": plain, "bfloat16 fast path": fast}
     ids = torch.randint(0, fast.config.vocab_size, (args.batch, args.width),
                         generator=torch.Generator().manual_seed(0))
 
