@@ -7,7 +7,9 @@ each prompt owns a torch.Generator, seeded as that one-prompt call seeded the gl
 and draws its n rows with one `multinomial` per step, exactly as `generate` did for it
 alone. The batch is only a way to share the matrix products: a prompt's tokens do not
 depend on the batch it runs in, up to float noise in the logits (left padding changes the
-shapes of the products), and equal transformers' `generate` of that prompt alone.
+shapes of the products), and equal transformers' `generate` of that prompt alone. That
+holds in float32 (tested); in bfloat16 the noise is large enough to change some samples
+(bench/generation_throughput.py --dtype bfloat16 reports it).
 
 Shapes: B rows = sum over prompts of n; prompts left-padded to width W; the KV cache grows
 by one position per step; logits are taken for the last position only, in float32.

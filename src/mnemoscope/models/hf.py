@@ -489,8 +489,8 @@ class HFModel:
         prompts without anything before them. With a seed, prompt k's samples come from
         its own generator seeded from (seed, k); with `seeds`, prompt k's come from what
         `seed=seeds[k]` gives it alone, so a caller can batch many texts and get what one
-        call per text gave. Either way results do not depend on how prompts are batched
-        (batched_generate.py)."""
+        call per text gave. Either way results do not depend on how prompts are batched, in
+        float32 (in bfloat16 some samples can change; batched_generate.py)."""
         from .batched_generate import decode
 
         if seeds is not None and len(seeds) != len(prompts):
