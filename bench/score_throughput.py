@@ -5,7 +5,13 @@ Prints tokens/s for
   (b) mnemoscope scoring: log-probs + vocabulary mean/variance, then every one-pass signal;
   (c) a per-sample loop that copies each text's full T x V log-prob matrix to the CPU and
       computes the statistics there (the MIMIR way);
-and the ratios (b)/(a) and (b)/(c). Run: python bench/score_throughput.py [--texts 64]
+  (d) (b) with the network in bfloat16 as transformers runs it (weights re-laid out on
+      every call);
+  (e) (b) on the bfloat16 fast path (models/fast_cpu.py: prepacked oneDNN weights; what
+      `--dtype auto` picks on an AMX CPU), statistics in float32 as always;
+and the ratios (b)/(a), (b)/(c), (d)/(b), (e)/(b). (a), (b), (d), (e) are timed
+interleaved, a round of each per repeat, so load from other processes hits all alike.
+Run: python bench/score_throughput.py [--texts 64] [--no-bf16]
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--no-bf16", action="store_true", help="float32 rows only")
     args = parser.parse_args()
 
     import numpy as np
@@ -43,7 +50,7 @@ def main() -> None:
     from mnemoscope.models import load_model
     from mnemoscope.signals import default_signals
 
-    model = load_model(args.model, batch_size=args.batch_size)
+    model = load_model(args.model, batch_size=args.batch_size, dtype="float32")
     texts = make_texts(args.texts, args.words)
     signals = default_signals()
     encoded = [[model.start_token_id] + model.encode(t) for t in texts]
@@ -63,11 +70,13 @@ def main() -> None:
                     mask[r, :len(seq)] = 1
                 model.model(input_ids=ids, attention_mask=mask).logits
 
-    def ours() -> None:
-        for scores in model.score(texts):
-            for signal in signals:
-                if not signal.views:
-                    signal(scores)
+    def ours(scorer=model):
+        def run() -> None:
+            for scores in scorer.score(texts):
+                for signal in signals:
+                    if not signal.views:
+                        signal(scores)
+        return run
 
     def per_sample_full_matrix() -> None:
         with torch.inference_mode():
@@ -81,24 +90,43 @@ def main() -> None:
                 var = (p * matrix * matrix).sum(-1) - mean ** 2
                 _ = (target, mean, var)
 
-    def timed(fn) -> float:
-        best = float("inf")
-        for _ in range(args.repeats):
+    runs = {"a": bare, "b": ours()}
+    if not args.no_bf16:
+        from mnemoscope.models.fast_cpu import unpack_linears
+
+        fast = load_model(args.model, batch_size=args.batch_size, dtype="bfloat16")
+        plain = load_model(args.model, batch_size=args.batch_size, dtype="bfloat16")
+        unpack_linears(plain.model)
+        runs.update(d=ours(plain), e=ours(fast))
+    for fn in runs.values():
+        fn()                                                  # warm-up
+    load_before = os.getloadavg()[0]
+    best = {key: float("inf") for key in runs}
+    for _ in range(args.repeats):
+        for key, fn in runs.items():
             start = time.perf_counter()
             fn()
-            best = min(best, time.perf_counter() - start)
-        return n_tokens / best
-
-    bare()  # warm-up
-    a, b, c = timed(bare), timed(ours), timed(per_sample_full_matrix)
+            best[key] = min(best[key], time.perf_counter() - start)
+    load_after = os.getloadavg()[0]
+    start = time.perf_counter()
+    per_sample_full_matrix()
+    c = n_tokens / (time.perf_counter() - start)
+    rate = {key: n_tokens / seconds for key, seconds in best.items()}
+    a, b = rate["a"], rate["b"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-          f"threads {torch.get_num_threads()}, device {model.device}, dtype {model.torch_dtype}")
+          f"threads {torch.get_num_threads()}, device {model.device}, "
+          f"load average {load_before:.2f} before, {load_after:.2f} after")
     print(f"model {model.name}, {len(texts)} texts, {n_tokens} tokens, batch {args.batch_size}, "
-          f"best of {args.repeats}")
-    print(f"(a) bare forward            {a:8.0f} tokens/s")
-    print(f"(b) all one-pass signals    {b:8.0f} tokens/s")
-    print(f"(c) per-sample T x V on CPU {c:8.0f} tokens/s")
+          f"best of {args.repeats} interleaved rounds")
+    print(f"(a) bare forward, float32         {a:8.0f} tokens/s")
+    print(f"(b) all one-pass signals, float32 {b:8.0f} tokens/s")
+    print(f"(c) per-sample T x V on CPU       {c:8.0f} tokens/s")
+    if "e" in rate:
+        print(f"(d) (b) in bfloat16, unpacked     {rate['d']:8.0f} tokens/s")
+        print(f"(e) (b) on the bf16 fast path     {rate['e']:8.0f} tokens/s")
     print(f"(b)/(a) = {b / a:.3f}    (b)/(c) = {b / c:.2f}")
+    if "e" in rate:
+        print(f"(d)/(b) = {rate['d'] / b:.2f}    (e)/(b) = {rate['e'] / b:.2f}")
 
 
 if __name__ == "__main__":

@@ -33,4 +33,6 @@ def real_model():
     """The embedded SmolLM2-135M (converted once, cached under MNEMOSCOPE_CACHE_DIR)."""
     from mnemoscope.models import load_model
 
-    return load_model("smollm2-135m", batch_size=8)
+    # float32 pinned: `--dtype auto` is bfloat16 on AMX CPUs (models/fast_cpu.py), and these
+    # tests must check the same numbers on every machine
+    return load_model("smollm2-135m", batch_size=8, dtype="float32")

@@ -95,15 +95,16 @@ def test_generate_greedy_and_seeded_sampling(tiny_model):
 def test_generation_prepends_the_start_token_only_to_plain_prompts(tiny_model, monkeypatch):
     """A chat-rendered prompt already opens with a special token; putting the start token
     before it would show the model a sequence it never saw in training."""
+    from mnemoscope.models import batched_generate
+
     seen = []
-    real = tiny_model.model.generate
+    real = batched_generate.decode
 
-    def spy(**kwargs):
-        seen.extend(row[kwargs["attention_mask"][i].bool()].tolist()
-                    for i, row in enumerate(kwargs["input_ids"]))
-        return real(**kwargs)
+    def spy(network, seqs, **kwargs):
+        seen.extend(list(seq) for seq in seqs)
+        return real(network, seqs, **kwargs)
 
-    monkeypatch.setattr(tiny_model.model, "generate", spy)
+    monkeypatch.setattr(batched_generate, "decode", spy)
     start = tiny_model.start_token_id
     plain = tiny_model.encode("the river")
     opened = [start] + tiny_model.encode("the river")

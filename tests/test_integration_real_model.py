@@ -22,6 +22,11 @@ def test_embedded_model_identity_and_round_trip(real_model):
     identity = real_model.identity()
     assert identity["name"] == "smollm2-135m" and len(identity["file_hash"]) == 64
     assert identity["dtype"] == "float32"
+    from mnemoscope.models import ModelConfig, identity_of
+    from mnemoscope.models.fast_cpu import auto_cpu_dtype
+
+    auto = identity_of(ModelConfig())              # what --dtype auto picks here, unloaded
+    assert (auto["dtype"], auto["dtype_choice"]) == auto_cpu_dtype(576)
     text = "Hello, wörld! 123 — naïve café."
     assert real_model.decode(real_model.encode(text)) == text
     assert real_model.start_token_id == real_model.tokenizer.get_vocab()["<|endoftext|>"]

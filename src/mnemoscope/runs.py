@@ -136,7 +136,12 @@ def resume_identity(model_identity: dict[str, Any] | None) -> dict[str, Any] | N
     The one rule for every audit."""
     if model_identity is None:
         return None
-    return {k: v for k, v in model_identity.items() if k != "versions"}
+    return {k: v for k, v in model_identity.items() if k not in RECORDED_ONLY}
+
+
+# identity keys recorded in spec.json that never block a resume: library versions, and why
+# `--dtype auto` chose the dtype (the dtype itself does block)
+RECORDED_ONLY = ("versions", "dtype_choice")
 
 
 def default_out(data: str, model: str, kind: str = "score") -> str:
@@ -259,9 +264,13 @@ class RunWriter:
                 diffs = []
             if diffs:
                 shown = "; ".join(diffs[:3]) + (" ..." if len(diffs) > 3 else "")
+                hint = ""
+                if any(d.startswith("model.dtype: 'float32'") for d in diffs):
+                    # runs made before `--dtype auto` chose bfloat16 on AMX CPUs
+                    hint = " To resume it as it was made, pass --dtype float32."
                 raise SpecMismatchError(
-                    f"{self.dir} already holds a run with a different spec ({shown}). Use another "
-                    "--out, or delete that folder to start over.")
+                    f"{self.dir} already holds a run with a different spec ({shown}).{hint} Use "
+                    "another --out, or delete that folder to start over.")
             self.resumed = True
         else:
             claim_folder(self.dir)
@@ -286,6 +295,8 @@ class RunWriter:
                 **identity}
         extra = {"mnemoscope_version": __version__, "python": platform.python_version(),
                  "versions": (model or {}).get("versions", {}), "runtime": runtime or {}}
+        if (model or {}).get("dtype_choice"):
+            extra["dtype_choice"] = model["dtype_choice"]
         return cls(out, full, extra)
 
     def _holds_no_results(self) -> bool:

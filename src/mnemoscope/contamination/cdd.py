@@ -127,6 +127,19 @@ def _outputs(model: Model, prompt: str, config: CDDConfig,
     return model.encode(greedy_text), [model.encode(t) for t in texts], greedy_text, list(texts)
 
 
+def _batched_outputs(model: Model, prompts: list[str], config: CDDConfig,
+                     seeds: list[int]) -> list[tuple[list[int], list[list[int]], str, list[str]]]:
+    """_outputs of every prompt, from two batched calls (greedy, then all samples with one
+    seed per prompt): the same tokens as one call per prompt (models/batched_generate.py)."""
+    ids = [model.encode(prompt) for prompt in prompts]
+    greedy = model.generate_tokens(ids, max_new_tokens=config.max_new_tokens, temperature=0.0)
+    samples = model.generate_tokens(ids, max_new_tokens=config.max_new_tokens,
+                                    n=config.samples, temperature=config.temperature,
+                                    seeds=seeds)
+    return [(g[0], drawn, model.decode(g[0]), [model.decode(x) for x in drawn])
+            for g, drawn in zip(greedy, samples)]
+
+
 def _check_backend(model: Model) -> None:
     from .items import require_generation
 
@@ -151,10 +164,13 @@ def rows_for_chunk(chunk: Sequence[Sample], model: Model,
                if column and s.meta.get(column) is not None}
     checker = _checker(config, answers) if answers else None
     rows = []
-    for sample in chunk:
-        prompt = _prompt(model, sample, config)
-        greedy, samples, greedy_text, sample_texts = _outputs(
-            model, prompt, config, sample_seed(config.seed, sample.id))
+    prompts = [_prompt(model, sample, config) for sample in chunk]
+    seeds = [sample_seed(config.seed, sample.id) for sample in chunk]
+    batched = _batched_outputs(model, prompts, config, seeds) \
+        if getattr(model, "per_prompt_seeds", False) else None
+    for index, sample in enumerate(chunk):
+        greedy, samples, greedy_text, sample_texts = batched[index] if batched is not None \
+            else _outputs(model, prompts[index], config, seeds[index])
         distances, longest = sample_distances(greedy, samples, config.compare_tokens)
         peak = peakedness(distances, longest, config.alpha)
         row: dict[str, Any] = {"id": sample.id}

@@ -86,22 +86,49 @@ def _budget(model: Model, remainders: Sequence[str], config: CompletionConfig) -
     return max(1, min(config.max_new_tokens, longest + config.slack_tokens))
 
 
+def _predict(model: Model, chunk: Sequence[Sample], plans) -> list[dict[float, str]]:
+    """Each item's greedy completion of each usable cut, by ratio."""
+    predictions: list[dict[float, str]] = [{} for _ in chunk]
+    jobs = [(index, ratio, sample.text[:cuts[ratio]], budget)
+            for index, (sample, (cuts, usable, budget)) in enumerate(zip(chunk, plans))
+            for ratio in usable]
+    if getattr(model, "per_prompt_seeds", False):
+        groups: dict[int, list] = {}
+        for job in jobs:
+            groups.setdefault(job[3], []).append(job)
+        calls = sorted(groups.items())
+    else:                                   # one call per item, as before
+        calls = []
+        for index in range(len(chunk)):
+            mine = [job for job in jobs if job[0] == index]
+            if mine:
+                calls.append((mine[0][3], mine))
+    for budget, group in calls:
+        outputs = model.generate([job[2] for job in group], max_new_tokens=budget,
+                                 temperature=0.0)
+        for (index, ratio, _, _), out in zip(group, outputs):
+            predictions[index][ratio] = out[0]
+    return predictions
+
+
 def rows_for_chunk(chunk: Sequence[Sample], model: Model,
                    config: CompletionConfig) -> list[dict[str, Any]]:
-    """One row per (item, ratio). Greedy, one call per item: pure given the weights."""
+    """One row per (item, ratio). Greedy: pure given the weights. A backend that batches
+    generation (per_prompt_seeds) gets one call per token budget for the whole chunk;
+    greedy tokens depend on the batch only through float noise (models/batched_generate.py)."""
     from .prefix import cut_point, score_completion
 
     rows = []
+    plans = []
     for sample in chunk:
         cuts = {ratio: cut_point(sample.text, ratio) for ratio in config.ratios}
         usable = [r for r in config.ratios
                   if sample.text[:cuts[r]].strip() and sample.text[cuts[r]:].split()]
-        predictions: dict[float, str] = {}
-        if usable:
-            budget = _budget(model, [sample.text[cuts[r]:] for r in usable], config)
-            outputs = model.generate([sample.text[:cuts[r]] for r in usable],
-                                     max_new_tokens=budget, temperature=0.0)
-            predictions = {r: out[0] for r, out in zip(usable, outputs)}
+        budget = _budget(model, [sample.text[cuts[r]:] for r in usable], config) \
+            if usable else 0
+        plans.append((cuts, usable, budget))
+    all_predictions = _predict(model, chunk, plans)
+    for sample, (cuts, usable, budget), predictions in zip(chunk, plans, all_predictions):
         for ratio in config.ratios:
             prefix, remainder = sample.text[:cuts[ratio]], sample.text[cuts[ratio]:]
             row: dict[str, Any] = {"id": row_id(sample.id, ratio), "item_id": sample.id}

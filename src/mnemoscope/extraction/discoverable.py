@@ -106,18 +106,16 @@ def add_sampled(rows: list[dict[str, Any]], samples: Sequence[Sample], model,
     """Adds sampled_hit, sampled_rank, sampled_top1_match, sampled_best_distance in place."""
     from .token_loss import continuation_logprobs
 
-    for row, sample in zip(rows, samples):
-        split = split_tokens(model.encode(sample.text), config.prefix_tokens, config.suffix_tokens)
+    splits = [split_tokens(model.encode(sample.text), config.prefix_tokens,
+                           config.suffix_tokens) for sample in samples]
+    drawn = _draw_guesses(samples, splits, model, config)
+    for index, (row, split) in enumerate(zip(rows, splits)):
         if config.samples == 0 or split is None:
             row.update(sampled_hit=False, sampled_rank=None, sampled_top1_match=False,
                        sampled_best_distance=None)
             continue
         prefix, suffix = split
-        guesses = model.generate_tokens([prefix], max_new_tokens=len(suffix), n=config.samples,
-                                        temperature=config.temperature, top_k=config.top_k,
-                                        seed=sample_seed(config.seed, sample.id),
-                                        stop_at_eos=False)[0]
-        guesses = [g[: len(suffix)] for g in guesses]
+        guesses = [g[: len(suffix)] for g in drawn[index]]
         total = continuation_logprobs(model, [prefix] * len(guesses), guesses)
         mean_loss = [-t / max(1, len(g)) for t, g in zip(total, guesses)]
         ranked = [guesses[i] for i in sorted(range(len(guesses)), key=lambda i: mean_loss[i])]
@@ -125,3 +123,33 @@ def add_sampled(rows: list[dict[str, Any]], samples: Sequence[Sample], model,
         row.update(sampled_hit=hit_rank is not None, sampled_rank=hit_rank,
                    sampled_top1_match=hit_rank == 1,
                    sampled_best_distance=min(token_edit_distance(g, suffix) for g in guesses))
+
+
+def _draw_guesses(samples: Sequence[Sample], splits, model,
+                  config: DiscoverableConfig) -> dict[int, list[list[int]]]:
+    """config.samples sampled guesses per extractable text, by its index, seeded from (run
+    seed, text id). A backend that takes one seed per prompt gets one call per suffix
+    length; the tokens equal one call per text (models/batched_generate.py)."""
+    jobs = [(index, sample, split) for index, (sample, split) in enumerate(zip(samples, splits))
+            if split is not None]
+    if config.samples == 0 or not jobs:
+        return {}
+    options = dict(n=config.samples, temperature=config.temperature, top_k=config.top_k,
+                   stop_at_eos=False)
+    drawn: dict[int, list[list[int]]] = {}
+    if not getattr(model, "per_prompt_seeds", False):
+        for index, sample, (prefix, suffix) in jobs:
+            drawn[index] = model.generate_tokens(
+                [prefix], max_new_tokens=len(suffix), seed=sample_seed(config.seed, sample.id),
+                **options)[0]
+        return drawn
+    by_length: dict[int, list[tuple[int, Sample, Any]]] = {}
+    for job in jobs:
+        by_length.setdefault(len(job[2][1]), []).append(job)
+    for length, group in sorted(by_length.items()):
+        out = model.generate_tokens([split[0] for _, _, split in group], max_new_tokens=length,
+                                    seeds=[sample_seed(config.seed, s.id) for _, s, _ in group],
+                                    **options)
+        for (index, _, _), guesses in zip(group, out):
+            drawn[index] = guesses
+    return drawn

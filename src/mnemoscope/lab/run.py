@@ -201,7 +201,9 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
     from ..extraction.exposure import exposure_by_repetition
     from ..membership import ScoreSpec, run_score
     from ..models import identity_of, load_model
+    from ..models.fast_cpu import for_training
 
+    spec = replace(spec, model=for_training(spec.model))   # auto: float32 off CUDA
     out = Path(spec.out)
     timings: dict[str, float] = {}
     clock = time.perf_counter()

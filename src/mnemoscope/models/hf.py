@@ -39,10 +39,28 @@ class _Segment:
     score_from: int          # first position whose token is scored (>= 1)
 
 
-def _pick_dtype(torch, dtype: str, device: str):
+def _pick_dtype(torch, dtype: str, device: str, hidden_size: int | None = None):
+    return _choose_dtype(torch, dtype, device, hidden_size)[0]
+
+
+def _choose_dtype(torch, dtype: str, device: str, hidden_size: int | None = None):
+    """(torch dtype, the reason): `auto` is bfloat16 on a CUDA GPU that supports it, and on
+    a CPU follows fast_cpu.auto_cpu_dtype (bfloat16 where AMX-BF16 is present)."""
     if dtype == "auto":
-        return torch.bfloat16 if device.startswith("cuda") and torch.cuda.is_bf16_supported() \
-            else torch.float32
+        if device.startswith("cuda"):
+            if torch.cuda.is_bf16_supported():
+                return torch.bfloat16, "auto: CUDA with bfloat16"
+            return torch.float32, "auto: CUDA without bfloat16"
+        if device.startswith("cpu"):
+            from .fast_cpu import auto_cpu_dtype
+
+            name, reason = auto_cpu_dtype(hidden_size)
+            return getattr(torch, name), reason
+        return torch.float32, f"auto: float32 on {device}"
+    return _named_dtype(torch, dtype), f"asked: --dtype {dtype}"
+
+
+def _named_dtype(torch, dtype: str):
     try:
         return {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
                 "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}[dtype]
@@ -159,14 +177,18 @@ def generation_prefix(start: list[int], specials: set[int], ids: Sequence[int]) 
     return [] if ids and ids[0] in specials else start
 
 
-def _identity(name, source, file_hash, torch_dtype, max_length, config, start_token_id):
+def _identity(name, source, file_hash, torch_dtype, max_length, config, start_token_id,
+              dtype_choice: str | None = None):
     import torch
     import transformers
 
-    return {"name": name, "source": source, "file_hash": file_hash,
-            "dtype": str(torch_dtype).removeprefix("torch."), "max_length": int(max_length),
-            "long_text": config.long_text, "start_token_id": start_token_id,
-            "versions": {"torch": torch.__version__, "transformers": transformers.__version__}}
+    identity = {"name": name, "source": source, "file_hash": file_hash,
+                "dtype": str(torch_dtype).removeprefix("torch."), "max_length": int(max_length),
+                "long_text": config.long_text, "start_token_id": start_token_id,
+                "versions": {"torch": torch.__version__, "transformers": transformers.__version__}}
+    if dtype_choice is not None:    # recorded in spec.json; never blocks a resume (runs.py)
+        identity["dtype_choice"] = dtype_choice
+    return identity
 
 
 def describe(config: ModelConfig) -> dict[str, Any]:
@@ -181,9 +203,11 @@ def describe(config: ModelConfig) -> dict[str, Any]:
     model_config = AutoConfig.from_pretrained(directory,
                                               trust_remote_code=config.trust_remote_code)
     context = getattr(model_config, "max_position_embeddings", None) or 2048
-    return _identity(name, source, file_hash, _pick_dtype(torch, config.dtype, device),
+    torch_dtype, reason = _choose_dtype(torch, config.dtype, device,
+                                        getattr(model_config, "hidden_size", None))
+    return _identity(name, source, file_hash, torch_dtype,
                      config.max_length or context, config,
-                     choose_start_token(_load_tokenizer(directory, config)))
+                     choose_start_token(_load_tokenizer(directory, config)), reason)
 
 
 @backends.register("hf")
@@ -206,9 +230,14 @@ class HFModel:
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
-        self.torch_dtype = _pick_dtype(torch, config.dtype, device)
         self.tokenizer = _load_tokenizer(directory, config)
         try:
+            from transformers import AutoConfig
+
+            model_config = AutoConfig.from_pretrained(
+                directory, trust_remote_code=config.trust_remote_code)
+            self.torch_dtype, self.dtype_choice = _choose_dtype(
+                torch, config.dtype, device, getattr(model_config, "hidden_size", None))
             self.model = AutoModelForCausalLM.from_pretrained(
                 directory, dtype=self.torch_dtype, trust_remote_code=config.trust_remote_code)
         except (OSError, ValueError, json.JSONDecodeError, KeyError) as exc:
@@ -217,6 +246,11 @@ class HFModel:
                              "directory holds a complete causal LM (config.json, weights, "
                              "tokenizer).") from None
         self.model.to(self.device).eval()
+        if self.device.type == "cpu" and self.torch_dtype == torch.bfloat16:
+            from .fast_cpu import prepack_linears
+
+            # inference only: the packed copies do not follow later weight updates
+            self.packed_linears = prepack_linears(self.model)
         self._finish_setup()
 
     @classmethod
@@ -235,6 +269,7 @@ class HFModel:
                                   batch_size=batch_size, max_length=max_length)
         self.name, self._source, self._file_hash = name, "in memory", None
         self.device, self.torch_dtype = first.device, first.dtype
+        self.dtype_choice = None
         self.tokenizer, self.model = tokenizer, network
         self._finish_setup()
         return self
@@ -253,7 +288,8 @@ class HFModel:
     # ------------------------------------------------------------------ identity
     def identity(self) -> dict[str, Any]:
         return _identity(self.name, self._source, self._file_hash, self.torch_dtype,
-                         self.max_length, self.config, self.start_token_id)
+                         self.max_length, self.config, self.start_token_id,
+                         getattr(self, "dtype_choice", None))
 
     def _split_head(self):
         """Decoder body and LM head, so the head runs in chunks. Falls back to the full
@@ -435,53 +471,54 @@ class HFModel:
         return out
 
     # ------------------------------------------------------------------ generation
+    # rows (prompts x samples) decoded together: token-by-token products have few rows, so
+    # wider batches are nearly free until the KV cache outgrows the caches
+    GENERATION_ROWS = 64
+    # generate_tokens takes `seeds`, one per prompt (callers check this before passing it)
+    per_prompt_seeds = True
+
     def generate_tokens(self, prompts: Sequence[Sequence[int]], *, max_new_tokens: int, n: int = 1,
                         temperature: float = 0.0, top_k: int | None = None,
                         top_p: float | None = None, seed: int | None = None,
-                        stop_at_eos: bool = True) -> list[list[list[int]]]:
+                        stop_at_eos: bool = True,
+                        seeds: Sequence[int | None] | None = None) -> list[list[list[int]]]:
         """n continuations (token ids, prompt excluded) for each prompt of token ids.
 
         The start token is prepended as in scoring, except to a prompt that already opens
         with a special token (a chat template's `<|im_start|>`, a BOS): the model saw such
-        prompts without anything before them. With a seed, each prompt gets its own
-        generator state seeded from (seed, prompt index), so results do not depend on how
-        prompts are batched."""
-        import torch
+        prompts without anything before them. With a seed, prompt k's samples come from
+        its own generator seeded from (seed, k); with `seeds`, prompt k's come from what
+        `seed=seeds[k]` gives it alone, so a caller can batch many texts and get what one
+        call per text gave. Either way results do not depend on how prompts are batched, in
+        float32 (in bfloat16 some samples can change; batched_generate.py)."""
+        from .batched_generate import decode
 
+        if seeds is not None and len(seeds) != len(prompts):
+            raise ValueError(f"{len(seeds)} seeds for {len(prompts)} prompts")
         prefix = self._prefix()
         specials = set(self.tokenizer.all_special_ids)
         sampling = temperature > 0
         eos = [t for t in {self.tokenizer.eos_token_id, self.start_token_id} if t is not None]
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else eos[0]
-        gen_kwargs: dict[str, Any] = dict(max_new_tokens=max_new_tokens, num_return_sequences=n,
-                                          pad_token_id=pad, do_sample=sampling)
-        gen_kwargs["eos_token_id"] = eos if stop_at_eos else None
-        if sampling:
-            gen_kwargs.update(temperature=temperature, top_k=top_k or 0, top_p=top_p or 1.0)
-        else:
-            gen_kwargs.update(temperature=None, top_k=None, top_p=None)
+
+        def prompt_seed(k: int) -> int | None:
+            base, index = (seeds[k], 0) if seeds is not None else (seed, k)
+            return None if base is None else (base * 1_000_003 + index) % (2**31 - 1)
+
         results: list[list[list[int]]] = [[] for _ in prompts]
-        # seeded sampling runs one prompt per call so each prompt's stream is independent
-        step = 1 if (sampling and seed is not None) else max(1, self.batch_size // max(1, n) or 1)
+        step = max(1, max(self.batch_size, self.GENERATION_ROWS) // max(1, n))
         order = sorted(range(len(prompts)), key=lambda k: len(prompts[k]))
         for start in range(0, len(order), step):
             idx = order[start:start + step]
             seqs = [generation_prefix(prefix, specials, prompts[k]) + list(prompts[k])
                     for k in idx]
-            width = max(len(s) for s in seqs)
-            input_ids = torch.full((len(seqs), width), pad, dtype=torch.long)
-            mask = torch.zeros_like(input_ids)
-            for row, seq in enumerate(seqs):                 # left padding for generation
-                input_ids[row, width - len(seq):] = torch.tensor(seq)
-                mask[row, width - len(seq):] = 1
-            if sampling and seed is not None:
-                torch.manual_seed((seed * 1_000_003 + idx[0]) % (2**31 - 1))
-            with torch.inference_mode():
-                out = self.model.generate(input_ids=input_ids.to(self.device),
-                                          attention_mask=mask.to(self.device), **gen_kwargs)
-            out = out[:, width:].cpu().tolist()
-            for j, k in enumerate(idx):
-                for seq in out[j * n:(j + 1) * n]:
+            out = decode(self.model, seqs, n=n, max_new_tokens=max_new_tokens, pad=pad,
+                         eos=eos if stop_at_eos else None,
+                         seeds=[prompt_seed(k) for k in idx] if sampling else None,
+                         temperature=temperature if sampling else 0.0, top_k=top_k,
+                         top_p=top_p, device=self.device)
+            for k, per_prompt in zip(idx, out):
+                for seq in per_prompt:
                     if stop_at_eos:
                         cut = next((p for p, t in enumerate(seq) if t in eos), len(seq))
                         seq = seq[:cut]
@@ -490,8 +527,10 @@ class HFModel:
 
     def generate(self, prompts: Sequence[str], *, max_new_tokens: int, n: int = 1,
                  temperature: float = 0.0, seed: int | None = None, top_k: int | None = None,
-                 top_p: float | None = None) -> list[list[str]]:
+                 top_p: float | None = None,
+                 seeds: Sequence[int | None] | None = None) -> list[list[str]]:
         ids = [self.encode(p) for p in prompts]
         out = self.generate_tokens(ids, max_new_tokens=max_new_tokens, n=n,
-                                   temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)
+                                   temperature=temperature, top_k=top_k, top_p=top_p, seed=seed,
+                                   seeds=seeds)
         return [[self.decode(seq) for seq in per_prompt] for per_prompt in out]

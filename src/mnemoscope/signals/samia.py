@@ -125,17 +125,26 @@ class SamplesView(View):
 
     def open_samples(self, target: Any) -> Callable[[Sequence[Any]], list[Samples]]:
         def run(samples: Sequence[Any]) -> list[Samples]:
-            out = []
-            for sample in samples:
+            out: list[Samples] = [Samples("", ())] * len(samples)
+            by_budget: dict[int, list[tuple[int, str, str, int]]] = {}
+            for index, sample in enumerate(samples):
                 prompt, reference = split_in_half(sample.text)
-                if not reference:
-                    out.append(Samples("", ()))
-                    continue
-                budget = min(512, 2 * len(reference.split()) + 4)
-                drawn = target.generate([prompt], max_new_tokens=budget, n=self.k,
-                                        temperature=self.temperature,
-                                        seed=text_seed(self.seed, sample.id))[0]
-                out.append(Samples(reference, tuple(drawn)))
+                if reference:
+                    budget = min(512, 2 * len(reference.split()) + 4)
+                    by_budget.setdefault(budget, []).append(
+                        (index, prompt, reference, text_seed(self.seed, sample.id)))
+            batched = getattr(target, "per_prompt_seeds", False)
+            for budget, group in sorted(by_budget.items()):
+                if batched:   # one call per budget; the same samples as one call per text
+                    drawn = target.generate([g[1] for g in group], max_new_tokens=budget,
+                                            n=self.k, temperature=self.temperature,
+                                            seeds=[g[3] for g in group])
+                else:
+                    drawn = [target.generate([g[1]], max_new_tokens=budget, n=self.k,
+                                             temperature=self.temperature, seed=g[3])[0]
+                             for g in group]
+                for (index, _, reference, _), texts in zip(group, drawn):
+                    out[index] = Samples(reference, tuple(texts))
             return out
 
         return run

@@ -189,6 +189,9 @@ def _comparison_rows(before: dict[str, Any], after: dict[str, Any]) -> list[dict
 def run_unlearn(spec: UnlearnSpec) -> UnlearnResult:
     """Run (or resume) an unlearning run; returns the summary written to DIR/summary.json."""
     from ..models import load_model
+    from ..models.fast_cpu import for_training
+
+    spec = replace(spec, model=for_training(spec.model))   # auto: float32 off CUDA
     from .adapter import load_unlearned
     from .audit import audit_stage, write_audit_data
 
