@@ -145,8 +145,8 @@ def test_signals_default_when_not_given():
 # ---------------------------------------------------------------------------- discovery
 def test_commands_are_discovered():
     names = {command.name for command in CLI_MODULE.discover()}
-    assert names == {"bench", "check-endpoint", "contamination", "extract", "lab", "report",
-                     "score", "signals", "unlearn", "watermark"}
+    assert names == {"bench", "check-endpoint", "contamination", "extract", "knowledge", "lab",
+                     "report", "score", "signals", "unlearn", "watermark"}
 
 
 def test_a_new_module_in_cli_is_a_new_command(tmp_path, monkeypatch, capsys):
