@@ -139,3 +139,27 @@ def test_paired_gap_resamples_facts_together():
     assert result["gap"] == 0.5 and result["n"] == 4
     low, high = result["ci"]
     assert 0.0 <= low <= 0.5 <= high <= 1.0       # a difference of 0/1 pairs stays in [-1, 1]
+
+
+def test_a_choice_scores_as_score_scores_the_same_text(tiny):
+    """The sum of a choice's token log-probs equals the sum of the last tokens' log-probs
+    that the backend's own scoring gives the prompt followed by the choice."""
+    import numpy as np
+
+    from mnemoscope.knowledge.answering import answer, choice_logprobs
+    from mnemoscope.models import load_model
+
+    model = load_model(ModelConfig(model=str(tiny), batch_size=2))
+    pairs = [("the king was born in the", " city"), ("the old", " river runs"),
+             ("a", " song of the night")]
+    got = choice_logprobs(model, pairs, batch_size=2)
+    for (prompt, cont), value in zip(pairs, got):
+        scores = model.score([prompt + cont])[0]
+        tail = len(model.encode(cont))
+        assert value == pytest.approx(float(np.sum(scores.logprobs[-tail:])), abs=1e-4)
+    probe = {"format": "mc", "prompt": "the old", "answer": "river runs",
+             "choices": ["river runs", "song of the night"]}
+    (result,) = answer(model, [probe], max_new_tokens=2, batch_size=2)
+    expected = "river runs" if got[1] > choice_logprobs(
+        model, [("the old", " song of the night")], 1)[0] else "song of the night"
+    assert result["output"] == expected and result["exact"] == (expected == "river runs")
