@@ -47,12 +47,26 @@ def probe_key(row) -> str:
     return key if row["group"] == "train" else f"locality/unseen-{key}"
 
 
+TYPE_ORDER = ("reliability", "generality", "reverse", "multihop", "locality")
+FORMAT_ORDER = ("cloze", "qa", "tf", "mc")
+
+
+def _reading_order(key: str) -> tuple:
+    """reliability, generality, reverse, multi-hop, then locality; cloze, qa, tf, mc."""
+    parts = key.split("/")
+    kind = parts[0]
+    fmt = parts[-1]
+    return (TYPE_ORDER.index(kind) if kind in TYPE_ORDER else len(TYPE_ORDER), key.count("/"),
+            parts[1] if len(parts) > 2 else "",
+            FORMAT_ORDER.index(fmt) if fmt in FORMAT_ORDER else len(FORMAT_ORDER))
+
+
 def summarize(rows, *, epochs: int, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
     """`rows`: a DataFrame with epoch, group, fact_id, type, format, exact, lenient, chance."""
     rows = rows.copy()
     rows["key"] = [probe_key(r) for _, r in rows.iterrows()]
     probes: dict[str, Any] = {}
-    for key in sorted(rows["key"].unique()):
+    for key in sorted(rows["key"].unique(), key=_reading_order):
         mine = rows[rows["key"] == key]
         by_epoch = []
         for epoch in sorted(mine["epoch"].unique()):
@@ -72,6 +86,8 @@ def _gaps(rows, resamples: int, seed: int) -> dict[str, Any]:
     base = rows[rows["key"] == "reliability/cloze"]
     for name, other_key in GAPS:
         other = rows[rows["key"] == other_key]
+        if other.empty:
+            continue
         series = []
         for epoch in sorted(base["epoch"].unique()):
             a = base[base["epoch"] == epoch].set_index("fact_id")["exact"]
