@@ -131,6 +131,9 @@ def test_summary_formulas_on_hand_worked_rows():
     unseen = summary["locality"]["locality/unseen-generality/mc"]
     assert unseen[1]["change_exact"] == 1.0
     assert summary["probes"]["locality/unseen-generality/mc"]["chance"] == 0.25
+    # epoch 0: 0 of 2 with chance 0 is at chance; the general prompts are not checked
+    assert summary["base_at_chance"] == {"reliability/cloze": True, "generality/qa": True,
+                                         "locality/unseen-generality/mc": True}
 
 
 def test_paired_gap_resamples_facts_together():

@@ -77,8 +77,21 @@ def summarize(rows, *, epochs: int, resamples: int = 1000, seed: int = 0) -> dic
                              "lenient": lenient["accuracy"], "lenient_ci": lenient["ci"]})
         probes[key] = {"format": str(mine["format"].iloc[0]),
                        "chance": float(mine["chance"].mean()), "by_epoch": by_epoch}
-    return {"epochs": epochs, "probes": probes,
+    return {"epochs": epochs, "probes": probes, "base_at_chance": _base_at_chance(probes),
             "gaps": _gaps(rows, resamples, seed), "locality": _locality(probes, rows)}
+
+
+def _base_at_chance(probes: dict[str, Any]) -> dict[str, bool]:
+    """For each probe of invented facts: does the base model's (epoch 0) 95% CI hold the
+    chance level? False anywhere means the facts were not new to the model (or a probe
+    has a bias the choices do not cancel)."""
+    out = {}
+    for key, probe in probes.items():
+        first = probe["by_epoch"][0]
+        if key != "locality/general" and first["epoch"] == 0:
+            low, high = first["exact_ci"]
+            out[key] = bool(low <= probe["chance"] <= high)
+    return out
 
 
 def _gaps(rows, resamples: int, seed: int) -> dict[str, Any]:
