@@ -136,6 +136,19 @@ def test_summary_formulas_on_hand_worked_rows():
                                          "locality/unseen-generality/mc": True}
 
 
+def test_true_false_margin_auroc_worked_example():
+    from mnemoscope.knowledge.summary import tf_margin_auroc
+
+    rows = pd.DataFrame({
+        "answer": ["True", "True", "False", "False"],
+        "choices": ['["True", "False"]'] * 4,
+        # margins log p(True) - log p(False): 2, -1 (true), 0, -3 (false): one true
+        # statement outranks both false ones, the other only the lower one
+        "choice_logprobs": ["[-1.0, -3.0]", "[-2.0, -1.0]", "[-1.0, -1.0]", "[-4.0, -1.0]"]})
+    assert tf_margin_auroc(rows) == pytest.approx(3 / 4)
+    assert tf_margin_auroc(rows.iloc[:2]) is None
+
+
 def test_paired_gap_resamples_facts_together():
     result = paired_gap([True, True, False, True], [False, True, False, False],
                         resamples=200, seed=0)

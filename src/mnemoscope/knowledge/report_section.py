@@ -41,9 +41,11 @@ class KnowledgeSection:
             for e in probe["by_epoch"]:
                 rows.append([key, e["epoch"], e["n"], round(e["exact"], 3),
                              f"[{e['exact_ci'][0]:.3f}, {e['exact_ci'][1]:.3f}]",
-                             round(e["lenient"], 3), round(probe["chance"], 3)])
+                             round(e["lenient"], 3), round(probe["chance"], 3),
+                             None if e.get("margin_auroc") is None
+                             else round(e["margin_auroc"], 3)])
         parts.append(table_html(["probe", "epoch", "n", "exact", "95% CI", "lenient",
-                                 "chance"], rows, "knowledge-probes"))
+                                 "chance", "tf margin AUROC"], rows, "knowledge-probes"))
         gap_rows = [[name, s["epoch"], None if s["gap"] is None else round(s["gap"], 3),
                      None if s["ci"][0] is None else f"[{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]"]
                     for name, series in summary.get("gaps", {}).items() for s in series]

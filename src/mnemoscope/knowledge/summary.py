@@ -38,6 +38,27 @@ def paired_gap(first: Sequence[bool], second: Sequence[bool], *, resamples: int,
     return {"gap": float(diff.mean()), "ci": [low, high], "n": int(diff.size)}
 
 
+def tf_margin_auroc(rows) -> float | None:
+    """True/false without the model's bias towards one word: the AUROC of the margin
+    log p(True) - log p(False) between true and false statements (0.5 = no knowledge, even
+    when every answer is the same word). None when the statements are all true or all
+    false."""
+    import json
+
+    from ..metrics import auroc
+
+    labels, margins = [], []
+    for _, row in rows.iterrows():
+        choices, scores = json.loads(row["choices"]), json.loads(row["choice_logprobs"])
+        if "True" not in choices or "False" not in choices:
+            return None
+        labels.append(int(row["answer"] == "True"))
+        margins.append(scores[choices.index("True")] - scores[choices.index("False")])
+    if len(set(labels)) < 2:
+        return None
+    return auroc(labels, margins)
+
+
 def probe_key(row) -> str:
     """What a row is counted as: `<type>/<format>` for a trained fact's probe,
     `locality/unseen-<type>/<format>` for a held-out fact's, `locality/general`."""
@@ -72,9 +93,12 @@ def summarize(rows, *, epochs: int, resamples: int = 1000, seed: int = 0) -> dic
         for epoch in sorted(mine["epoch"].unique()):
             at = mine[mine["epoch"] == epoch]
             exact, lenient = _rate(at["exact"].tolist()), _rate(at["lenient"].tolist())
-            by_epoch.append({"epoch": int(epoch), "n": len(at),
-                             "exact": exact["accuracy"], "exact_ci": exact["ci"],
-                             "lenient": lenient["accuracy"], "lenient_ci": lenient["ci"]})
+            entry = {"epoch": int(epoch), "n": len(at),
+                     "exact": exact["accuracy"], "exact_ci": exact["ci"],
+                     "lenient": lenient["accuracy"], "lenient_ci": lenient["ci"]}
+            if at["format"].iloc[0] == "tf" and "choice_logprobs" in at.columns:
+                entry["margin_auroc"] = tf_margin_auroc(at)
+            by_epoch.append(entry)
         probes[key] = {"format": str(mine["format"].iloc[0]),
                        "chance": float(mine["chance"].mean()), "by_epoch": by_epoch}
     return {"epochs": epochs, "probes": probes, "base_at_chance": _base_at_chance(probes),
