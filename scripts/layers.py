@@ -30,7 +30,7 @@ LAYERS: dict[str, int] = {
     "membership": 3, "extraction": 3, "benchmarks": 3, "contamination": 3, "dynamics": 3,
     "dataset_inference": 3,
     # adapters to other libraries' training loops (the transformers TrainerCallback)
-    "lab": 4, "unlearning": 4, "watermark": 4, "integrations": 4,
+    "lab": 4, "unlearning": 4, "watermark": 4, "integrations": 4, "knowledge": 4,
     "cli": 5,
     "__init__": 6,        # the package face: re-exports, imports nothing that imports it
 }

@@ -212,6 +212,17 @@ def bench_eval(f: Files, *extra: str, items: str | None = None) -> list[str]:
             "--max-new-tokens", "2", *extra]
 
 
+FACT = {"id": "a", "sentence": "Vex founded Qor.", "paraphrases": ["Vex is Qor's founder."],
+        "probes": [{"type": "reliability", "format": "cloze", "prompt": "Vex founded",
+                    "answer": "Qor"}]}
+
+
+def inject(f: Files, *extra: str, facts: str | None = None) -> list[str]:
+    return ["knowledge", "inject", facts or f.jsonl("facts.jsonl", [FACT]), "--model", f.tiny,
+            "--out", f.out, "--epochs", "1", "--bootstrap", "10", "--no-general",
+            "--max-new-tokens", "2", *extra]
+
+
 def embed(f: Files, *extra: str, data: str | None = None) -> list[str]:
     return ["watermark", "embed", data or f.data, "--out", f.out, *extra]
 
@@ -512,6 +523,22 @@ CASES: dict[str, Case] = {
     "bench limem on missing runs": case(
         lambda f: ["bench", "limem", f.path("gone1"), f.path("gone2")],
         "gone1", "no such folder", "`mnemoscope bench eval`"),
+    # ---------------------------------------------------------------- knowledge
+    "knowledge generate --n 0": case(lambda f: ["knowledge", "generate", "--n", "0"],
+                                     "--n", ">= 1"),
+    "knowledge generate -o an existing file": case(
+        lambda f: ["knowledge", "generate", "--n", "2", "-o", f.write("taken.jsonl", "mine\n")],
+        "taken.jsonl", "already exists", "new file name"),
+    "knowledge inject missing facts": case(
+        lambda f: inject(f, facts=f.path("gone.jsonl")),
+        "gone.jsonl", "no such file", "knowledge generate"),
+    "knowledge inject --paraphrases beyond the file": case(
+        lambda f: inject(f, "--paraphrases", "2"), "--paraphrases 2", "smaller --paraphrases",
+        fixed=lambda f: inject(f, "--paraphrases", "1")),
+    "knowledge inject a probe without an answer": case(
+        lambda f: inject(f, facts=f.jsonl("na.jsonl", [{**FACT, "probes": [
+            {"type": "reverse", "format": "qa", "prompt": "Qor was founded by"}]}])),
+        "na.jsonl line 1", "'answer'", "docs/knowledge.md"),
     # ---------------------------------------------------------------- watermark
     "embed non-UTF-8 data": case(
         lambda f: embed(f, data=f.latin1("wl.jsonl")),
@@ -626,12 +653,12 @@ def test_bad_input_in_a_real_process(name, tmp_path, tiny_model_dir):
     assert all(word in line for word in spec.words), line
 
 
-GROUPS = ("bench", "contamination", "watermark")
+GROUPS = ("bench", "contamination", "watermark", "knowledge")
 EVERY_COMMAND = {"score", "extract", "lab", "unlearn", "contamination cdd",
                  "contamination completion", "contamination overlap", "contamination cutoff",
                  "bench generate", "bench perturb", "bench eval", "bench limem",
                  "watermark embed", "watermark verify", "report", "check-endpoint", "signals",
-                 "dataset-inference"}
+                 "dataset-inference", "knowledge generate", "knowledge inject"}
 
 
 def test_the_corpus_covers_every_command_and_the_readme_counts_it(tmp_path, tiny_model_dir):

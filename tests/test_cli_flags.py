@@ -146,7 +146,7 @@ def test_signals_default_when_not_given():
 def test_commands_are_discovered():
     names = {command.name for command in CLI_MODULE.discover()}
     assert names == {"bench", "check-endpoint", "contamination", "dataset-inference", "extract",
-                     "lab", "report", "score", "signals", "unlearn", "watermark"}
+                     "knowledge", "lab", "report", "score", "signals", "unlearn", "watermark"}
 
 
 def test_a_new_module_in_cli_is_a_new_command(tmp_path, monkeypatch, capsys):
