@@ -6,7 +6,7 @@ and the endpoint is generation-only: exactly SaMIA's setting. A lab model is fir
 written as a GGUF with bench/llama_gguf.py.
 
     python bench/samia_http.py --gguf weak.gguf --hf-model LAB/model --data LAB/lab_data.jsonl \
-        --out runs/samia-weak [--subset 100]
+        --out runs/samia-weak [--subset 100] [--port P]
 """
 
 from __future__ import annotations
@@ -40,10 +40,13 @@ def balanced_subset(data: Path, size: int, out: Path, seed: int = 0) -> Path:
     return out
 
 
-def serve(gguf: Path, workdir: Path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+def serve(gguf: Path, workdir: Path, port: int = 0):
+    """Start llama-cpp-python's server on `port` (0: a free one). The run's identity holds
+    the URL, so resuming a killed run needs the port it started with (server.json)."""
+    if not port:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
     key = "sk-bench-" + secrets.token_hex(8)
     config = {"host": "127.0.0.1", "port": port, "api_key": key,
               "models": [{"model": str(gguf), "model_alias": "lab", "n_ctx": 1024,
@@ -76,6 +79,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--subset", type=int, default=None, help="a balanced subset of this size")
     parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--port", type=int, default=0,
+                        help="serve on this port (to resume a run: the port in OUT/server.json)")
     args = parser.parse_args(argv)
 
     from mnemoscope import score
@@ -83,7 +88,7 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     data = balanced_subset(args.data, args.subset, args.out / "subset.jsonl") if args.subset \
         else args.data
-    process, url, key = serve(args.gguf, args.out)
+    process, url, key = serve(args.gguf, args.out, args.port)
     os.environ[KEY_ENV] = key
     try:
         clock = time.perf_counter()
@@ -117,7 +122,8 @@ def _score_http(data: Path, url: str, out: Path, samples: int):
                      out=str(out), model=ModelConfig(model=url, batch_size=1, endpoint=EndpointConfig(
                          served_model="lab", api_key_env=KEY_ENV)),
                      signals=("samia", "samia(zlib=True)"),
-                     view_options={"samia_samples": samples}, progress=False, report=False)
+                     view_options={"samia_samples": samples}, chunk_size=4, progress=False,
+                     report=False)
     return run_score(spec)
 
 

@@ -4,7 +4,13 @@ combination of all its signals (logistic regression on standardised scores, 5 fo
 stratified and seeded, each text scored by the model fitted without its fold) with the
 same bootstrap CI.
 
-    python bench/signals_table.py fvf=RUN1 weak=RUN2 default=RUN3 [--markdown]
+`--base NAME=RUN` gives, for run NAME, a run of the same signals on the same texts under
+the fine-tune's base model: each signal then also enters the combination as its
+difference target - base (the reference-model idea of Carlini et al. 2021 applied to every
+signal; `reference` is that difference for the loss), and a second combination row shows
+what those differences add.
+
+    python bench/signals_table.py fvf=RUN1 weak=RUN2 default=RUN3 [--base weak=RUN4]
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ def cross_fitted(rows, columns, folds: int = 5, seed: int = 0) -> np.ndarray:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("runs", nargs="+", help="NAME=RUN_DIR")
+    parser.add_argument("--base", action="append", default=[], help="NAME=RUN of the base model")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
 
@@ -45,6 +52,7 @@ def main(argv=None) -> int:
 
     table: dict[str, dict[str, tuple[float, float, float, int]]] = {}
     names = []
+    bases = dict(item.partition("=")[::2] for item in args.base)
     for item in args.runs:
         name, _, folder = item.partition("=")
         names.append(name)
@@ -59,6 +67,18 @@ def main(argv=None) -> int:
         low, high = bootstrap_auroc_ci(labels, combined)
         table.setdefault("combination (cross-fitted)", {})[name] = (auroc(labels, combined), low,
                                                                   high, len(rows))
+        if name in bases:
+            base = read_rows(bases[name]).set_index("id")
+            shared = [c for c in columns if c in base.columns]
+            rows = rows.set_index("id")
+            deltas = []
+            for c in shared:
+                rows[c + " - base"] = rows[c] - base.loc[rows.index, c]
+                deltas.append(c + " - base")
+            with_deltas = cross_fitted(rows.reset_index(), columns + deltas)
+            low, high = bootstrap_auroc_ci(labels, with_deltas)
+            table.setdefault("combination + every signal minus its base-model value", {})[name] = (
+                auroc(labels, with_deltas), low, high, len(rows))
     print("| signal | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
     for signal, cells in table.items():
