@@ -223,7 +223,10 @@ def lab(work: Path, model: Path) -> Path:
         "--canaries-per-repetition", "1", "--secret-digits", "2", "--exact-limit", "100",
         "--canary-format", "my account pin is {secret} .",
         "--canary-format", "the city code is {secret} .",
-        "--prefix-tokens", "8", "--suffix-tokens", "8", "--bootstrap", "50", "--chunk-size", "8")
+        "--prefix-tokens", "8", "--suffix-tokens", "8", "--bootstrap", "50", "--chunk-size", "8",
+        # the golden rows predate the checks during training (tests/test_lab_dynamics.py
+        # covers those); training with or without them is the same training
+        "--no-dynamics")
     return out
 
 

@@ -21,14 +21,15 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "mnemoscope"
 
 # docs/architecture.md, "Layers": each unit, and the layer it sits on (0 = bottom)
 LAYERS: dict[str, int] = {
-    "types": 0, "_version": 0, "registry": 0,
+    "types": 0, "_version": 0, "registry": 0, "faults": 0,
     # the run store and its view: runs.finish() writes the report; the report reads runs and
     # finds the sections audits keep beside themselves by name, importing no audit statically
-    "data": 1, "fileio": 1, "runs": 1, "report": 1, "models": 1, "scale": 1, "metrics": 1,
-    "training": 1, "text": 1,
+    "data": 1, "fileio": 1, "manifest": 1, "runs": 1, "report": 1, "models": 1, "scale": 1,
+    "metrics": 1, "training": 1, "text": 1,
     "signals": 2,
-    "membership": 3, "extraction": 3, "benchmarks": 3, "contamination": 3,
-    "lab": 4, "unlearning": 4, "watermark": 4,
+    "membership": 3, "extraction": 3, "benchmarks": 3, "contamination": 3, "dynamics": 3,
+    # adapters to other libraries' training loops (the transformers TrainerCallback)
+    "lab": 4, "unlearning": 4, "watermark": 4, "integrations": 4,
     "cli": 5,
     "__init__": 6,        # the package face: re-exports, imports nothing that imports it
 }

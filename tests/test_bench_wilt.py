@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -37,14 +39,44 @@ def test_arbitrary_text_is_either_rejected_or_a_safe_expression(text):
     assert values.dtype == bool and values.shape == (2,)
 
 
-def test_there_are_thirty_or_more_varied_rules_and_each_is_its_own_answer():
-    assert len(RULES) >= 30 and len({r.name for r in RULES}) == len(RULES)
+def test_there_are_35_varied_rules_and_each_is_its_own_answer():
+    assert len(RULES) == 35 and len({r.name for r in RULES}) == len(RULES)
     assert {r.category for r in RULES} >= {"order", "parity", "arithmetic", "range", "bitwise",
                                            "other"}
     for rule in RULES:
         assert guess_matches(rule.expression, rule.expression), rule.name
-    truth_rates = [evaluate(compile_guess(r.expression), check_points()).mean() for r in RULES]
-    assert all(0.0 <= t <= 1.0 for t in truth_rates)
+
+
+# How many points of the integer grid [-20, 20]^3 (41^3 = 68,921, inside check_points) each
+# rule holds on, counted by hand. 21 even and 20 odd values lie in [-20, 20], 13 multiples
+# of 3 (-18 ... 18); x + y takes the value s in 41 - |s| ways, so |x + y| <= 20 in
+# 41 + 2 * (40 + 39 + ... + 21) = 1261 ways: that many (x, y, z) have x + y == z, as many
+# have x + y + z == 0, and by symmetry half of the rest have a positive sum.
+GRID = 41 ** 3
+GRID_COUNTS = {
+    "ascending": math.comb(41, 3),             # three distinct values, one order of them
+    "x_below_y": 41 * 40 // 2 * 41,
+    "two_equal": GRID - 41 * 40 * 39,          # not all three distinct
+    "x_even": 21 * 41 ** 2,
+    "all_even": 21 ** 3,
+    "x_multiple_of_3": 13 * 41 ** 2,
+    "product_even": GRID - 20 * 20 * 41,       # not both x and y odd
+    "sum_is_z": 1261,
+    "sum_positive": (GRID - 1261) // 2,
+    "all_positive": 20 ** 3,
+    "y_is_7": 41 ** 2,
+    "y_is_square_of_x": 9 * 41,                # x in -4 ... 4
+    "always": GRID,
+}
+
+
+def test_rules_hold_on_hand_counted_shares_of_the_integer_grid():
+    points = check_points()
+    grid = points[10_000:10_000 + GRID]        # after the 2 x 5,000 random points
+    assert grid[0].tolist() == [-20, -20, -20] and grid[-1].tolist() == [20, 20, 20]
+    rules = {r.name: r for r in RULES}
+    for name, count in GRID_COUNTS.items():
+        assert int(evaluate(compile_guess(rules[name].expression), grid).sum()) == count, name
 
 
 def test_semantics_worked_examples():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from _contamination_stubs import WordModel, write_jsonl
 
@@ -233,10 +234,21 @@ def test_cli_on_a_tiny_model_end_to_end_and_resumes(tmp_path, tiny_model_dir, ca
             str(out), "-n", "5", "--max-new-tokens", "6", "--chunk-size", "2"]
     assert main(args) == 0
     summary = json.loads((out / "summary.json").read_text())
-    assert 0 <= summary["flagged_rate"] <= 1 and 0 <= summary["mean_peakedness"] <= 1
     assert summary["ted"]["checker"] == "numeric"
     rows = read_rows(out)
     assert len(rows) == 4 and all(len(d) == 5 for d in rows["distances"])
+    # By hand from the rows: an item's peakedness is the share of its 5 samples within
+    # alpha * l = 0.05 * 6 tokens of the greedy output; flagged when above xi = 0.01.
+    by_hand = [float(np.mean(np.asarray(d) <= 0.05 * longest))
+               for d, longest in zip(rows["distances"], rows["longest"])]
+    assert rows["peakedness"].tolist() == pytest.approx(by_hand)
+    assert summary["mean_peakedness"] == pytest.approx(np.mean(by_hand))
+    assert summary["flagged_rate"] == pytest.approx(np.mean(np.asarray(by_hand) > 0.01))
+    # Pinned from this seeded run (tiny model seed 0, sampling seeded per item): only "we go
+    # to the city" has a sample equal to its greedy output (distances 0, 2, 3, 6, 6), so one
+    # item in four is flagged with peakedness 1/5.
+    assert summary["flagged_rate"] == 0.25
+    assert summary["mean_peakedness"] == pytest.approx(0.2 / 4, rel=1e-12)
     assert (out / "report.html").is_file()
     assert main(args) == 0                     # resumed: nothing left to do, same summary
     assert json.loads((out / "summary.json").read_text()) == summary

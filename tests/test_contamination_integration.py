@@ -27,9 +27,14 @@ def test_cdd_and_completion_on_smollm2(tmp_path, real_model):
     result = cdd(str(data), model=real_model, out=str(tmp_path / "cdd"), samples=4,
                  max_new_tokens=8, progress=False, report=False)
     rows = result.rows.set_index("id")
-    assert all(len(d) == 4 for d in rows["distances"])
-    assert all(0 <= p <= 1 for p in rows["peakedness"])
-    assert all(1 <= n <= 8 for n in rows["greedy_tokens"])
+    # Pinned from this seeded run (sampling seeded per item, float32 on CPU): greedy and every
+    # sample run to the 8-token cap, and no sample comes within alpha * l = 0.05 * 8 tokens of
+    # the greedy output, so by hand both peakednesses are 0 (SmolLM2 is not peaked on four
+    # samples at T = 0.8, even on the Gettysburg Address).
+    assert rows.loc["famous", "distances"].tolist() == [7, 7, 8, 6]
+    assert rows.loc["fresh", "distances"].tolist() == [7, 7, 8, 7]
+    assert rows["greedy_tokens"].tolist() == [8, 8] and rows["longest"].tolist() == [8, 8]
+    assert rows["peakedness"].tolist() == [0.0, 0.0]
     # seeded per item: the same item computed again, alone, gives the same row
     again = rows_for_chunk([Sample("fresh", FRESH, 0)], real_model,
                            CDDConfig(samples=4, max_new_tokens=8))[0]
@@ -41,5 +46,9 @@ def test_cdd_and_completion_on_smollm2(tmp_path, real_model):
     summary = json.loads((tmp_path / "completion" / "summary.json").read_text())
     assert summary["evaluable"] == {"0.6": 2}
     scores = done.rows.set_index("item_id")["rouge_l"]
-    # the famous passage comes back closer than the look-alike written for this project
-    assert scores["famous"] > scores["fresh"]
+    # the famous passage comes back closer than the look-alike written for this project.
+    # Pinned from this greedy run, and worked by hand on the stemmed words: famous shares
+    # "and ... to" with the true remainder (LCS 2 of 12 predicted and 11 true words, F1 =
+    # 2 * (2/12) * (2/11) / (2/12 + 2/11) = 4/23); fresh shares only its first "a" (1 of 10).
+    assert scores["famous"] == pytest.approx(4 / 23, rel=1e-9)
+    assert scores["fresh"] == pytest.approx(1 / 10, rel=1e-9)

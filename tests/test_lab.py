@@ -53,11 +53,21 @@ def full_run(tmp_path_factory, texts, tiny_model_dir):
     return out, run_lab(lab_spec(texts, out, tiny_model_dir))
 
 
+# Member pairs won, of 16 x 16 = 256, pinned from this seeded run on the tiny model (lab_spec:
+# 32 texts, 2 epochs at lr 3e-3, seed 0; CPU float32). The smallest member/non-member gap
+# behind them is 7e-6 (zlib), 3e-4 or more for the rest, well above float noise. lowercase is
+# exactly 128 by hand: the texts are lowercase already, so the lowercase view scores every
+# text exactly as the target does and all 256 pairs tie.
+LAB_PAIRS_WON = {"loss": 215, "zlib": 188, "lowercase": 128, "min_k": 222,
+                 "min_k_plus_plus": 235, "reference": 214}
+
+
 def test_summary_contract(full_run):
     out, summary = full_run
-    for signal in ("loss", "zlib", "min_k", "min_k_plus_plus", "reference"):
+    assert summary["split"]["members"] == summary["split"]["nonmembers"] == 16
+    for signal, won in LAB_PAIRS_WON.items():
         assert {"auroc", "auroc_ci", "tpr_at_1pct_fpr"} <= set(summary[signal])
-        assert 0.0 <= summary[signal]["auroc"] <= 1.0
+        assert summary[signal]["auroc"] == pytest.approx(won / 256, rel=1e-9), signal
     assert set(summary["canaries"]["by_repetition"]) == {"1", "4", "16"}
     assert all(c["method"] == "exact" for c in summary["canaries"]["per_canary"])
     assert set(summary["extraction"]["exact_match_rate"]) == {"all", "member", "non_member"}
@@ -141,7 +151,10 @@ def test_trained_reference_model_is_fine_tuned_on_the_pool_only(tmp_path, texts,
     assert set(trained_on[1]) == {by_id[i] for i in truth["reference_ids"]}
     assert not set(truth["reference_ids"]) & set(truth["member_ids"] + truth["nonmember_ids"])
     assert (out / "reference_model" / "config.json").is_file()
-    assert summary["reference_model"] == "trained" and 0 <= summary["reference"]["auroc"] <= 1
+    # pinned from this seeded run (12 members x 12 non-members): the reference trained on the
+    # 8 held-back texts cancels what members and non-members share; 143 of 144 pairs won
+    assert summary["reference_model"] == "trained"
+    assert summary["reference"]["auroc"] == pytest.approx(143 / 144, rel=1e-9)
 
 
 def test_resume_after_a_crash_does_not_retrain(tmp_path, texts, tiny_model_dir, full_run,
@@ -174,6 +187,21 @@ def test_resume_after_a_crash_does_not_retrain(tmp_path, texts, tiny_model_dir, 
     assert [c["rank"] for c in resumed["canaries"]["per_canary"]] == \
         [c["rank"] for c in fresh["canaries"]["per_canary"]]
     assert resumed["extraction"] == fresh["extraction"]
+
+
+def test_a_saved_model_keeps_its_curve_and_is_never_retrained(tmp_path, caplog):
+    """The curve is saved inside the model folder (one rename commits both); a model folder
+    an older version left without a curve is used as it is, not retrained over."""
+    model_dir, beside = tmp_path / "model", tmp_path / "training_curve.json"
+    assert lab_run._saved_curve(model_dir, beside) is None            # nothing saved: train
+    model_dir.mkdir()
+    (model_dir / "config.json").write_text("{}")
+    assert lab_run._saved_curve(model_dir, beside) == []              # the old stuck state
+    assert "no training curve" in caplog.text and not beside.exists()
+    steps = [{"step": 1, "epoch": 1, "loss": 2.5, "lr": 1e-4}]
+    (model_dir / "training_curve.json").write_text(json.dumps({"method": "full", "steps": steps}))
+    assert lab_run._saved_curve(model_dir, beside) == steps
+    assert json.loads(beside.read_text())["steps"] == steps             # the copy restored
 
 
 def test_a_different_spec_is_refused_in_the_same_folder(full_run, texts, tiny_model_dir):

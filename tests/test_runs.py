@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 
@@ -30,14 +32,62 @@ def test_different_spec_is_refused_with_the_difference(tmp_path):
         RunWriter(tmp_path / "run", {"model": "m", "k": 2})
 
 
-def test_temporary_files_are_ignored_and_cleaned_on_reopen(tmp_path):
-    writer = RunWriter(tmp_path / "run", {})
-    stale = writer.parts / ".part-x.parquet.tmp"
-    stale.write_bytes(b"half a file")
-    assert writer.done_ids() == set()
-    assert len(read_rows(tmp_path / "run")) == 0
-    RunWriter(tmp_path / "run", {})
-    assert not stale.exists()
+_WRITE_TWO_PARTS = """
+import sys
+from mnemoscope.runs import RunWriter
+run = RunWriter(sys.argv[1], {"k": 1})
+for i in range(2):
+    run.add([{"id": str(i), "x": float(i)}])
+    run.flush()
+"""
+
+
+def _killed_writing(run_dir, fault: str) -> subprocess.CompletedProcess:
+    """Run _WRITE_TWO_PARTS with MNEMOSCOPE_FAULT=fault: SIGKILLed inside a write."""
+    env = {**os.environ, "MNEMOSCOPE_FAULT": fault}
+    done = subprocess.run([sys.executable, "-c", _WRITE_TWO_PARTS, str(run_dir)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert f"fault injected at {fault.split(':')[0]}" in done.stderr
+    return done
+
+
+def test_a_temporary_cut_short_by_a_kill_is_ignored_then_removed_on_reopen(tmp_path):
+    run_dir = tmp_path / "run"
+    _killed_writing(run_dir, "part.half:2")       # the second part, half written
+    [stale] = list((run_dir / "parts").glob(".*.tmp"))
+    assert 0 < stale.stat().st_size
+    assert read_rows(run_dir)["id"].tolist() == ["0"]
+    mine = [run_dir / ".notes.tmp", run_dir / "parts" / ".draft.0123456789ab.tmp"]
+    for path in mine:                              # a user's files that look like temporaries
+        path.write_text("keep me")
+    again = RunWriter(run_dir, {"k": 1})
+    assert again.done_ids() == {"0"} and not stale.exists()
+    assert all(path.read_text() == "keep me" for path in mine)
+
+
+@pytest.mark.parametrize("fault, rows_on_disk", [
+    ("part.synced:2", ["0"]), ("part.renamed:2", ["0", "1"]), ("part.done:1", ["0"]),
+    ("json.half:1", None), ("json.synced:1", None), ("json.renamed:1", "spec only")])
+def test_a_kill_inside_a_write_leaves_whole_files_only(tmp_path, fault, rows_on_disk):
+    """Killed at each fault point: every part and spec.json on disk is whole, the rows are
+    those whose part was renamed, and a resume (same spec) writes the rest once."""
+    run_dir = tmp_path / "run"
+    _killed_writing(run_dir, fault)
+    if rows_on_disk is None:                       # killed writing spec.json: no run yet
+        assert not (run_dir / "spec.json").exists()
+    else:
+        assert read_spec(run_dir)["identity"] == {"k": 1}
+        expected = [] if rows_on_disk == "spec only" else rows_on_disk
+        assert read_rows(run_dir)["id"].tolist() == expected
+    again = RunWriter(run_dir, {"k": 1})
+    missing = [i for i in ("0", "1") if i not in again.done_ids()]
+    again.add([{"id": i, "x": float(i)} for i in missing])
+    again.flush()
+    import pandas as pd
+
+    assert sorted(pd.read_parquet(run_dir / "parts")["id"]) == ["0", "1"]   # none twice
+    assert not list(run_dir.rglob(".*.tmp"))
 
 
 def test_a_run_that_wrote_nothing_takes_the_corrected_spec(tmp_path):

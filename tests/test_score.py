@@ -37,15 +37,32 @@ def run_cli(*args: str) -> int:
     return main(["-q", "score", *args, "--bootstrap", "50", "--no-report"])
 
 
+def pair_count_auroc(rows: pd.DataFrame, column: str) -> float:
+    """AUROC by hand: the share of (member, non-member) pairs the member wins, ties 1/2."""
+    members = rows.loc[rows["label"] == 1, column].tolist()
+    others = rows.loc[rows["label"] == 0, column].tolist()
+    wins = sum((m > o) + 0.5 * (m == o) for m in members for o in others)
+    return wins / (len(members) * len(others))
+
+
+# Member pairs won, of 12 x 12 = 144, pinned from this seeded run (tiny model seed 0,
+# make_data seed 0; labels i % 2 on random texts, so near 0.5 by design: the pin guards the
+# scores, not a separation). min_k_plus_plus has one exact tie, hence the half: s14 and s15
+# both take their lowest token (k = 20% of 3 or 6 tokens rounds to one) at the capitalised
+# first word, out of the tiny vocabulary, so <unk> right after the start token in both.
+SCORE_PAIRS_WON = {"loss": 51, "zlib": 61, "lowercase": 72, "min_k": 53, "min_k_plus_plus": 56.5}
+
+
 def test_contract_summary_and_rows(tmp_path, tiny_model_dir, capsys):
     data = make_data(tmp_path / "d.jsonl")
     out = tmp_path / "run"
     assert run_cli(str(data), "--model", str(tiny_model_dir), "--out", str(out)) == 0
     summary = json.loads((out / "summary.json").read_text())
-    for name in ("loss", "zlib", "lowercase", "min_k", "min_k_plus_plus"):
-        assert {"auroc", "auroc_ci", "tpr_at_1pct_fpr"} <= set(summary[name])
-        assert 0.0 <= summary[name]["auroc"] <= 1.0
     rows = pd.read_parquet(out / "parts")
+    for name, won in SCORE_PAIRS_WON.items():
+        assert {"auroc", "auroc_ci", "tpr_at_1pct_fpr"} <= set(summary[name])
+        assert summary[name]["auroc"] == pytest.approx(pair_count_auroc(rows, name), rel=1e-12)
+        assert summary[name]["auroc"] == pytest.approx(won / 144, rel=1e-9), name
     assert {"id", "label", "loss", "zlib", "lowercase", "min_k", "min_k_plus_plus"} <= set(rows.columns)
     assert sorted(rows["id"]) == sorted(f"s{i}" for i in range(24))
     printed = capsys.readouterr().out
@@ -61,7 +78,8 @@ def test_python_api_returns_results(tmp_path, tiny_model):
     result = mnemoscope.score(str(data), model=tiny_model, out=str(tmp_path / "run"),
                               signals="loss,min_k(k=0.5)", progress=False, report=False,
                               bootstrap=20)
-    assert list(result.summary) == ["loss", "min_k(k=0.5)"]
+    # one object per signal, plus the function-token breakdown (signals/function_tokens.py)
+    assert [k for k in result.summary if k != "token_classes"] == ["loss", "min_k(k=0.5)"]
     assert len(result.rows) == 10 and "min_k(k=0.5)" in result.rows.columns
     assert "run:" in result.table()
 
@@ -96,12 +114,16 @@ def test_bad_data_exits_2_with_one_line(tmp_path, tiny_model_dir, capsys, conten
     assert "Traceback" not in err[0]
 
 
-def test_unreadable_model_exits_2(tmp_path, capsys):
+@pytest.mark.parametrize("content, message", [
+    (b"not a gguf file", "not a GGUF file"),           # refused from its first 4 bytes
+    (b"GGUF" + b"\x00" * 60, "cannot load GGUF file"),  # the magic, then nothing: on loading
+])
+def test_unreadable_model_exits_2(tmp_path, capsys, content, message):
     data = make_data(tmp_path / "d.jsonl", n=2)
     bad = tmp_path / "model.gguf"
-    bad.write_bytes(b"not a gguf file")
+    bad.write_bytes(content)
     assert run_cli(str(data), "--model", str(bad), "--out", str(tmp_path / "r")) == 2
-    assert "cannot load GGUF file" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
 
 
 def test_other_spec_in_same_dir_is_refused(tmp_path, tiny_model_dir, capsys):

@@ -113,11 +113,16 @@ def test_cli_end_to_end_and_resume(data, tiny_model_dir, tmp_path, monkeypatch, 
     assert "forget exact extraction rate" in printed and "retain perplexity change" in printed
     summary = json.loads((out / "summary.json").read_text())
     assert summary["steps"] == 2 and summary["stopped"] == "max_steps"
-    for stage in ("before", "after"):
+    # Pinned from this seeded run (tiny model seed 0, texts seeds 1-3, 2 IHL steps at lr 1e-2):
+    # 4 forget x 4 held-out texts, so AUROC = pairs won / 16. The random model has seen none
+    # of them, so "before" is chance (4 of 16); two steps move one pair, and retain perplexity
+    # falls 6.2% (the NLL term on the retain set).
+    pinned = {"before": (4 / 16, 388.0705), "after": (5 / 16, 364.1210)}
+    for stage, (auroc, retain_perplexity) in pinned.items():
         s = summary[stage]
         assert set(s["extraction"]) == {"forget", "holdout"}
-        assert 0.0 <= s["mia_auroc"]["loss"]["auroc"] <= 1.0
-        assert s["perplexity"]["retain"] > 1.0
+        assert s["mia_auroc"]["loss"]["auroc"] == pytest.approx(auroc, rel=1e-9), stage
+        assert s["perplexity"]["retain"] == pytest.approx(retain_perplexity, rel=1e-5), stage
         assert 0.0 < s["fluency"]["forget"]["distinct_1"] <= 1.0
         assert s["fluency"]["forget"]["perplexity_under_original"] > 1.0
     metrics = {row["metric"] for row in summary["headline"]}
@@ -134,6 +139,40 @@ def test_cli_end_to_end_and_resume(data, tiny_model_dir, tmp_path, monkeypatch, 
     # another spec in the same folder is refused with one line
     assert _cli(data, out, "--steps", "3") == 2
     assert "different spec" in capsys.readouterr().err
+
+
+def test_training_again_deletes_only_what_the_run_wrote(data, tiny_model_dir, tmp_path,
+                                                        capsys):
+    """Killed after the adapter was saved but before training.json: the resume trains again
+    and removes the older after/ audit and comparison rows through the run's manifest.
+    Files a user put into the run folder survive, and an adapter folder holding one is
+    not replaced."""
+    import pandas as pd
+
+    data = {**data, "model": tiny_model_dir}
+    out = tmp_path / "run"
+    assert _cli(data, out, "--steps", "2") == 0
+    mine = [out / "notes.txt", out / "parts" / "mine.csv", out / "after" / "mine.txt",
+            out / "after" / "extraction" / "parts" / "mine.txt"]
+    for path in mine:
+        path.write_text("the user's")
+    old_parts = sorted((out / "parts").glob("*.parquet"))
+    stamp = (out / "after" / "summary.json").stat().st_mtime_ns
+    (out / "training.json").unlink()                      # the crash
+    assert _cli(data, out, "--steps", "2") == 0
+    assert all(path.read_text() == "the user's" for path in mine)
+    assert not any(p.exists() for p in old_parts)
+    assert (out / "after" / "summary.json").stat().st_mtime_ns != stamp   # audited again
+    rows = pd.concat(pd.read_parquet(p) for p in (out / "parts").glob("*.parquet"))
+    assert len(rows) == rows["id"].nunique() == 8           # 4 forget + 4 held-out, once each
+    adapter = (out / "adapter" / "adapter_model.safetensors").read_bytes()
+    (out / "adapter" / "README.md").write_text("the user's")
+    (out / "training.json").unlink()
+    capsys.readouterr()
+    assert _cli(data, out, "--steps", "2") == 2
+    assert "adapter holds files mnemoscope did not write (README.md)" in capsys.readouterr().err
+    assert (out / "adapter" / "adapter_model.safetensors").read_bytes() == adapter
+    assert (out / "adapter" / "README.md").read_text() == "the user's"
 
 
 def test_stop_at_holdout_rate(data, tiny_model_dir, tmp_path):

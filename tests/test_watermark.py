@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import csv
+import itertools
 import json
 import random
 
@@ -363,9 +364,27 @@ def test_verify_end_to_end_and_report(tmp_path, wordnet, frequencies, tiny_model
                       bootstrap=20, progress=False)
     summary = run_verify(spec)
     assert {"p_value", "auroc", "verdict"} <= set(summary)
-    assert 0 < summary["p_value"] <= 1 and 0 <= summary["auroc"] <= 1
     assert summary["n_texts"] == 12 and set(summary["tests"]) == {"loss", "zlib", "min_k",
                                                                    "min_k_plus_plus"}
+    table = list(csv.DictReader((tmp_path / "run" / "differences.csv").read_text(
+        encoding="utf-8").splitlines()))
+    # By hand: the tiny vocabulary holds none of the synonyms, so the published and the
+    # control word are both <unk> and every loss difference is exactly 0. Every sign pattern
+    # then ties the observed sum (p = 1) and every pair ties (paired AUROC 1/2).
+    assert all(float(row["loss_difference"]) == 0.0 for row in table)
+    assert summary["p_value"] == 1.0 and summary["auroc"] == 0.5
+    # zlib also reads the compressed length, which the two words change: its test recomputed
+    # from the differences by enumerating all 2^12 sign patterns, and pinned from this seeded
+    # run (embed seed 7): 6 of 12 differences positive and one zero, 2588 of 4096 patterns
+    # reach the observed sum.
+    zlib = [float(row["zlib_difference"]) for row in table]
+    observed = sum(zlib)
+    reach = sum(sum(s * d for s, d in zip(signs, zlib)) >= observed - 1e-9   # ties count
+                for signs in itertools.product((1, -1), repeat=len(zlib)))
+    wins = sum(d > 0 for d in zlib) + 0.5 * sum(d == 0 for d in zlib)
+    assert summary["tests"]["zlib"]["p_value"] == pytest.approx(reach / 4096, rel=1e-12)
+    assert summary["tests"]["zlib"]["paired_auroc"] == pytest.approx(wins / 12, rel=1e-12)
+    assert (reach, wins) == (2588, 6.5)
     published = [json.loads(line) for line in
                  (tmp_path / "run" / "published.jsonl").read_text().splitlines()]
     assert len(published) == 12 and all(p["id"].startswith("w:") for p in published)

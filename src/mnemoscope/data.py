@@ -323,8 +323,10 @@ def load_samples(config: DataConfig | str, **options: Any) -> list[Sample]:
         label = None
         if label_column is not None:
             if label_column not in record:
+                todo = "Pass --label-column NAME, or drop it." if config.label_column else \
+                    "Label every row, or none."           # found on the first row, not asked for
                 raise InputError(f'{path} {where}: label field "{label_column}" is missing '
-                                 f"(columns seen: {columns}). Pass --label-column NAME, or drop it.")
+                                 f"(columns seen: {columns}). {todo}")
             label = _parse_label(record[label_column], where, path, label_column)
         if id_column is not None:
             if id_column not in record or record[id_column] in (None, ""):
@@ -353,17 +355,27 @@ def load_samples(config: DataConfig | str, **options: Any) -> list[Sample]:
         first = next(s.id for s in samples if s.label is None)
         raise InputError(f"{path} {seen[first]}: no label (id {first!r}), while other rows have "
                          f"one; {missing} row(s) in all lack a label. Label every row, or none.")
-    _warn_one_class(samples, path, label_column)
+    _check_classes(samples, path, label_column, asked=config.label_column is not None,
+                   limit=config.limit)
     return samples
 
 
-def _warn_one_class(samples: list[Sample], path: Path, column: str | None) -> None:
+def _check_classes(samples: list[Sample], path: Path, column: str | None, asked: bool,
+                   limit: int | None = None) -> None:
     """Labels of one class are valid data (a members-only file can still be scored or
-    extracted from), but every member vs non-member comparison needs both: say so once."""
+    extracted from), but every member vs non-member comparison needs both: say so once.
+    When --label-column was asked for, the comparison was the point: refuse instead."""
     classes = {s.label for s in samples}
     if len(classes) == 1 and None not in classes:
         which, other = ("1 (member)", "0 (non-member)") if 1 in classes else \
             ("0 (non-member)", "1 (member)")
+        if asked:
+            cut = f" in the first {limit} rows (--limit; is the file sorted by label?)" \
+                if limit is not None else ""
+            raise InputError(f"{path}: every label in column {column!r} is {which}{cut}, so "
+                             f"nothing compares members with non-members (no AUROC or TPR). Add "
+                             f"rows labelled {other}, or drop --label-column to read the texts "
+                             "without a comparison.")
         log.warning("%s: every label in column %r is %s, so nothing compares members with "
                     "non-members (no AUROC or TPR). Add rows labelled %s, or pass "
                     "--label-column NAME if another column holds the labels.",

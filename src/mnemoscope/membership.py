@@ -80,8 +80,22 @@ class ScoreResult:
             for name in self.signals:
                 v = self.summary[name]
                 lines.append(f"{name:<22} {v['mean']:9.4f} {v['std']:9.4f}")
+        lines += self._series_lines()
         lines.append(f"run: {self.run_dir}")
         return "\n".join(lines)
+
+    def _series_lines(self) -> list[str]:
+        """A checkpoint series: AUROC per checkpoint (the table above is the last one)."""
+        series = {n: self.summary[n].get("by_checkpoint") for n in self.signals}
+        if not all(series.values()):
+            return []
+        lines = ["AUROC by checkpoint:", f"{'checkpoint':<22} " + " ".join(
+            f"{n[:16]:>16}" for n in self.signals)]
+        for i, entry in enumerate(series[self.signals[0]]):
+            values = [series[n][i].get("auroc") for n in self.signals]
+            lines.append(f"{entry['checkpoint']:<22} " + " ".join(
+                f"{'-' if v is None else f'{v:.3f}':>16}" for v in values))
+        return lines
 
 
 def _views_needed(signals: Sequence[Signal]) -> list[str]:
@@ -162,6 +176,13 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
     run's identity records (watermark verify: its secret controls are never written)."""
     from .scale.engines import check_engine, prepare_model
 
+    if model is None and spec.model.resolved_backend() == "hf":
+        from .models.checkpoints import checkpoint_series
+
+        series = checkpoint_series(spec.model.model)
+        if series is not None:
+            return run_score_series(spec, series, reference=reference, engine=engine,
+                                    samples=samples)
     check_engine(engine, model)
     options = _view_options(spec, reference)
     signals = build_signals(spec.signals, options)
@@ -214,6 +235,98 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
         summary["token_classes"] = breakdown
     run.finish(summary, report=spec.report)
     return ScoreResult(Path(spec.out), rows, summary, columns)
+
+
+def run_score_series(spec: ScoreSpec, series, *, reference: Model | None = None,
+                     engine: str = "local", samples: Sequence[Sample] | None = None) -> ScoreResult:
+    """`score` under every checkpoint of a series (models/checkpoints.py) as one resumable
+    run: one row per text and checkpoint, id `<checkpoint>/<text id>`, with `checkpoint`,
+    `step` and `sample_id` columns. Each signal's summary is that of the last checkpoint,
+    plus `by_checkpoint`: the same metrics for every checkpoint, in order."""
+    from dataclasses import replace
+
+    from .models import identity_of
+    from .scale.engines import prepare_model
+    from .types import InputError
+
+    if engine != "local":
+        raise InputError("a checkpoint series is scored with --engine local (it loads one "
+                         "checkpoint after another)")
+    options = _view_options(spec, reference)
+    signals = build_signals(spec.signals, options)
+    for name in _views_needed(signals):
+        views.get(name).check(options)
+    samples = load_samples(spec.data) if samples is None else list(samples)
+    configs = [spec.model.with_model(c.path) for c in series]
+    identities = [identity_of(c) for c in configs]
+
+    def prepare_second_model(given: Any):
+        config = spec.model.with_model(given) if isinstance(given, str) else None
+        return prepare_model(config, None if isinstance(given, str) else given, engine, [])
+
+    setup = ViewSetup(options, prepare_second_model, samples)
+    prepared = tuple(views.get(name).prepare(setup) for name in _views_needed(signals))
+    excluded = frozenset().union(*(v.excluded_ids() for v in prepared))
+    samples = [s for s in samples if s.id not in excluded]
+    identity = {
+        "views": {v.registry_name: resume_identity(v.identity()) for v in prepared
+                  if v.identity() is not None},
+        "data": data_identity(spec.data),
+        "signals": [{"name": s.registry_name, "params": s.params(), "column": s.column}
+                    for s in signals],
+        "save_tokens": spec.save_tokens, "seed": spec.seed}
+    model_identity = {"name": f"{len(series)} checkpoints of {Path(series[0].path).parent.name}",
+                      "checkpoints": [{"checkpoint": c.label, "step": c.step,
+                                       **resume_identity(i)} for c, i in zip(series, identities)],
+                      "versions": identities[0].get("versions", {})}
+    run = RunWriter.open(spec.out, "score", identity, model=model_identity,
+                         runtime={"batch_size": spec.model.batch_size, "device": spec.model.device,
+                                  "chunk_size": spec.chunk_size, "engine": engine})
+    for checkpoint, config in zip(series, configs):
+        pending = run.pending(samples, row_ids=lambda s, c=checkpoint: [f"{c.label}/{s.id}"])
+        if not pending:
+            continue
+        loaded = load_model(config)
+        job = ScoreJob(config, prepared, tuple(signals), spec.save_tokens)
+        run.process(pending, job, chunk_size=spec.chunk_size,
+                    make_rows=_series_rows(job.open(loaded), checkpoint),
+                    total=len(samples), desc=f"scoring {checkpoint.label}", unit="text",
+                    progress=spec.progress)
+        del loaded
+    columns = [s.column for s in signals]
+    rows = run.rows()
+    summary = _series_summary(rows, series, columns, spec)
+    run.finish(summary, report=spec.report)
+    return ScoreResult(Path(spec.out), rows, summary, columns)
+
+
+def _series_rows(make_rows, checkpoint):
+    def rows_of(chunk):
+        rows = make_rows(chunk)
+        for row in rows:
+            row["sample_id"] = row["id"]
+            row["id"] = f"{checkpoint.label}/{row['id']}"
+            row["checkpoint"], row["step"] = checkpoint.label, checkpoint.step
+        return rows
+    return rows_of
+
+
+def _series_summary(rows, series, columns, spec: ScoreSpec) -> dict[str, Any]:
+    by_checkpoint: dict[str, list] = {c: [] for c in columns}
+    last: dict[str, Any] = {}
+    for checkpoint in series:
+        part = rows[rows["checkpoint"] == checkpoint.label]
+        labels = part["label"].tolist() if "label" in part.columns else None
+        for column in columns:
+            metrics = summarize_signal(labels, part[column].to_numpy(dtype=float),
+                                       resamples=spec.bootstrap, seed=spec.seed)
+            by_checkpoint[column].append({"checkpoint": checkpoint.label, "step": checkpoint.step,
+                                          **{k: metrics.get(k) for k in (
+                                              "n", "mean", "std", "auroc", "auroc_ci",
+                                              "tpr_at_1pct_fpr", "tpr_at_5pct_fpr")}})
+            last[column] = metrics
+    return {c: {**last[c], "checkpoint": series[-1].label, "by_checkpoint": by_checkpoint[c]}
+            for c in columns}
 
 
 def score(data: str, *, model: "str | Model" = "smollm2-135m", out: str | None = None,

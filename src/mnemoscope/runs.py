@@ -6,6 +6,8 @@
     <run>/summary.json       metrics, rewritten at the end
     <run>/report.html        a view of the above
     <run>/.lock              held while a process works on the run (a second one is refused)
+    <run>/.mnemoscope        "this folder is mnemoscope's", and the manifest of every path
+                             written in it: deletions go through it (manifest.py)
 
 An audit is "rows for a chunk + a summary from rows":
 
@@ -15,7 +17,7 @@ An audit is "rows for a chunk + a summary from rows":
     run.finish(summarize(run.rows()), report=True)   # summary.json, then report.html
 
 A re-run with the same identity skips ids already in a part; a different identity is
-refused. Rows are plain Parquet: `pandas.read_parquet(run / "parts")` or DuckDB's
+refused. MNEMOSCOPE_FAULT kills the process inside a write, for crash tests (faults.py). Rows are plain Parquet: `pandas.read_parquet(run / "parts")` or DuckDB's
 `read_parquet('run/parts/*.parquet')` read them without mnemoscope.
 """
 
@@ -31,7 +33,9 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
+from . import faults, manifest
 from ._version import __version__
+from .fileio import fsync_folder
 from .types import InputError, SpecMismatchError
 
 T = TypeVar("T")
@@ -42,46 +46,62 @@ SUMMARY_FILE = "summary.json"
 PARTS_DIR = "parts"
 BAD_PARTS_DIR = "parts.unreadable"   # beside parts/, so read_parquet(parts) never sees them
 LOCK_FILE = ".lock"
-MARKER_FILE = ".mnemoscope"          # "this folder is mnemoscope's", before spec.json exists
+MARKER_FILE = manifest.MARKER        # "this folder is mnemoscope's" (before spec.json exists),
+                                     # and the list of what it wrote there
 # What a folder may hold and still be adopted as a new run (editor and OS droppings).
 IGNORABLE = {".DS_Store", "Thumbs.db"}
 
 
 # ---------------------------------------------------------------- durable files
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:          # some filesystems refuse to open a folder; nothing to sync then
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+def write_bytes_atomic(path: str | Path, data: bytes, what: str = "file") -> Path:
     """Write `data` to a temporary name beside `path`, fsync it, rename it over `path`, and
-    fsync the folder: after a crash or power loss the file is either old or new, never cut."""
+    fsync the folder: after a crash or power loss the file is either old or new, never cut.
+    The path is listed in its run's manifest first. `what` names the fault points
+    (faults.py: file or json)."""
     path = Path(path)
+    manifest.record(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     with open(tmp, "wb") as handle:
-        handle.write(data)
+        faults.write(handle, data, what)
         handle.flush()
         os.fsync(handle.fileno())
+    faults.point(f"{what}.synced")
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    faults.point(f"{what}.renamed")
+    fsync_folder(path.parent)
     return path
 
 
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    return write_bytes_atomic(path, text.encode("utf-8"))
+def write_text_atomic(path: str | Path, text: str, what: str = "file") -> Path:
+    return write_bytes_atomic(path, text.encode("utf-8"), what)
 
 
 def write_json_atomic(path: str | Path, payload: Any) -> Path:
     return write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=False,
-                                              default=json_default) + "\n")
+                                              default=json_default) + "\n", "json")
+
+
+def write_part(parts: Path, name: str, table: Any) -> Path:
+    """One Parquet part, all or nothing: listed in the manifest, serialised, written to a
+    temporary name, fsynced, renamed to parts/<name>, and the folder fsynced. The local
+    engine and Ray actors both write parts through here."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    target = parts / name
+    manifest.record(target)
+    tmp = parts / f".{name}.{uuid.uuid4().hex[:12]}.tmp"
+    with open(tmp, "wb") as handle:
+        faults.write(handle, memoryview(sink.getvalue()), "part")
+        handle.flush()
+        os.fsync(handle.fileno())
+    faults.point("part.synced")
+    os.replace(tmp, target)
+    faults.point("part.renamed")
+    fsync_folder(parts)
+    return target
 
 
 def json_default(value: Any) -> Any:
@@ -151,6 +171,8 @@ def _acquire_lock(directory: Path) -> None:
         return
     import fcntl
 
+    if not (directory / LOCK_FILE).exists():
+        manifest.record(directory / LOCK_FILE)
     fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -188,12 +210,24 @@ def _refuse_foreign(directory: Path) -> None:
                          f"({shown}); nothing was touched. Pass a new or empty folder.")
 
 
+def check_out(directory: str | Path) -> None:
+    """What RunWriter.open would refuse about a folder, known before any model loads and
+    without writing anything: a file, a foreign non-empty folder, an unreadable spec.json."""
+    directory = Path(directory)
+    _refuse_foreign(directory)
+    if (directory / SPEC_FILE).is_file():
+        read_json(directory / SPEC_FILE, "run spec (spec.json)")
+
+
 def claim_folder(directory: str | Path) -> Path:
     """Make (or check) an output folder for an audit that writes its own files there before
     its run opens (watermark verify writes the pairs it scores): a foreign non-empty folder
-    is refused, and the folder is marked as mnemoscope's."""
+    is refused, and the folder is marked as mnemoscope's. A folder made inside another
+    mnemoscope folder (a lab's calibration/, say) is listed in that folder's manifest."""
     directory = Path(directory)
     _refuse_foreign(directory)
+    if not directory.exists():
+        manifest.record(directory, folder=True)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / MARKER_FILE).touch()
     return directory
@@ -235,6 +269,8 @@ class RunWriter:
             write_json_atomic(spec_path, {"identity": identity, **(extra or {}),
                                           "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
             self.resumed = False
+        if not self.parts.exists():
+            manifest.record(self.parts, folder=True)
         self.parts.mkdir(exist_ok=True)
         self._clean_temporaries()
 
@@ -263,13 +299,13 @@ class RunWriter:
         return True
 
     def _clean_temporaries(self) -> None:
-        """Temporary files of a killed process (we hold the lock, so none is in flight)."""
+        """Temporaries of a killed process, those of paths the manifest lists only (we hold
+        the lock, so none is in flight)."""
         for folder in (self.dir, self.parts):
-            for stale in folder.glob(".*.tmp"):
-                try:
-                    stale.unlink()
-                except OSError:
-                    pass
+            try:
+                manifest.remove_temporaries(folder)
+            except OSError as exc:
+                log.warning("%s: a stale temporary file was not removed (%s)", folder, exc)
 
     def done_ids(self) -> set[str]:
         """Ids present in readable parts. A part that cannot be read (cut short by a power
@@ -282,7 +318,10 @@ class RunWriter:
                 done.update(pq.read_table(part, columns=["id"]).column("id").to_pylist())
             except Exception as exc:      # pyarrow raises ArrowInvalid, OSError, KeyError...
                 aside = self.dir / BAD_PARTS_DIR
+                if not aside.exists():
+                    manifest.record(aside, folder=True)
                 aside.mkdir(exist_ok=True)
+                manifest.record(aside / part.name)
                 os.replace(part, aside / part.name)
                 log.warning("%s: part %s cannot be read (%s); moved to %s, its rows will be "
                             "computed again", self.dir, part.name, str(exc).splitlines()[0][:120],
@@ -310,19 +349,12 @@ class RunWriter:
         if not self._buffer:
             return None
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        table = pa.Table.from_pylist(self._buffer)
         name = f"part-{time.time_ns():020d}-{self.worker}-{uuid.uuid4().hex[:8]}.parquet"
-        tmp = self.parts / f".{name}.tmp"
-        with open(tmp, "wb") as handle:
-            pq.write_table(table, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.parts / name)
-        _fsync_dir(self.parts)
+        part = write_part(self.parts, name, pa.Table.from_pylist(self._buffer))
         self._buffer.clear()
-        return self.parts / name
+        faults.point("part.done")
+        return part
 
     def write_missing(self, rows: Iterable[dict[str, Any]]) -> None:
         """For audits whose rows come all at once: write those not on disk, as one part."""

@@ -139,13 +139,13 @@ def write_items_file(items: Iterable[BenchItem], path: str | Path) -> int:
     """Write items to `path` atomically (a crash leaves the old file or the new one)."""
     import io
 
-    from ..runs import write_text_atomic
+    from ..fileio import atomic_write_text
 
     path = check_items_output(path)
     buffer = io.StringIO()
     count = write_items(items, buffer)
     try:
-        write_text_atomic(path, buffer.getvalue())
+        atomic_write_text(path, buffer.getvalue())
     except OSError as exc:
         raise InputError(f"{path}: cannot write ({exc.strerror or exc}). Pass another -o.") \
             from None

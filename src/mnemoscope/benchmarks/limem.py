@@ -47,6 +47,9 @@ _COLUMNS = ("id", "correct", "perturbation", "source_id")   # every `bench eval`
 
 def _rows(run: str | Path, what: str):
     run = Path(run)
+    if not run.exists():
+        raise InputError(f"{run}: no such folder. Pass the --out folder of `mnemoscope bench "
+                         f"eval` as the {what} run.")
     if not (run / "parts").is_dir():
         raise InputError(f"{run}: not a benchmark run (no parts/ folder). Pass the --out folder "
                          f"of `mnemoscope bench eval` as the {what} run.")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 from ..types import InputError
 from .command import Command, Group, ModelFlags, Out
 from .flags import count, model_config, positive, progress
 
-KINDS = ("kk", "randomcalc", "wilt", "complexity")
 
 
 def _write(items, path: str | None) -> int:
@@ -27,7 +24,9 @@ class Generate(Command):
     seed = 0
 
     def add_flags(self, parser):
-        parser.add_argument("kind", choices=KINDS)
+        from ..benchmarks import benchmarks
+
+        parser.add_argument("kind", choices=benchmarks.names())   # every registered kind
         parser.add_argument("--n", type=positive, default=100,
                             help="items (complexity: ID items; each gets an OOD twin unless "
                                  "--split id)")
@@ -51,7 +50,7 @@ class Generate(Command):
             items = generate(args.kind, args.n, args.seed, args.level,
                              **options.get(args.kind, {}))
         except ValueError as exc:           # a --level outside this kind's range
-            raise InputError(f"bench generate {args.kind}: {exc}") from None
+            raise InputError(f"bench generate {args.kind} --level {args.level}: {exc}") from None
         written = _write(items, args.output)
         print(f"mnemoscope: wrote {written} {args.kind} items (seed {args.seed})", file=sys.stderr)
         return 0
@@ -81,7 +80,7 @@ class Perturb(Command):
             try:
                 made = perturb(items, kind, args.seed)
             except ValueError as exc:       # a perturbation this kind does not have
-                raise InputError(f"{args.items}: {exc}") from None
+                raise InputError(f"{args.items} (--type {kind}): {exc}") from None
             skipped = len(items) - len(made)
             if skipped:
                 print(f"mnemoscope: {kind}: {skipped} item(s) admit no such perturbation; "
@@ -141,8 +140,9 @@ class Limem(Command):
         results = limem(args.original_run, args.perturbed_run)
         print(limem_table(results))
         if args.json:
-            Path(args.json).write_text(json.dumps([r.as_dict() for r in results], indent=2)
-                                       + "\n", encoding="utf-8")
+            from ..fileio import atomic_write_json
+
+            atomic_write_json(args.json, [r.as_dict() for r in results])
         return 0
 
 

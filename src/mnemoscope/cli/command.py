@@ -1,4 +1,5 @@
-"""What a command is: flags -> a spec -> the library call -> the printed result.
+"""What a command is: flags -> a spec -> its files checked -> the library call -> the printed
+result.
 
 A module of this package declares one `command` (a Command, or a Group of them); main.py
 finds it, so a new audit adds one module here and touches nothing else. The flags most
@@ -126,7 +127,25 @@ class Command:
         return 0
 
     def main(self, args: argparse.Namespace) -> int:
-        return int(self.show(self.run(self.spec(args), args), args) or 0)
+        spec = self.spec(args)
+        self.check(spec, args)
+        return int(self.show(self.run(spec, args), args) or 0)
+
+    def check(self, spec: Any, args: argparse.Namespace) -> None:
+        """What the spec names on disk, checked before the run (so before any model loads):
+        the model's files (a missing path, no weights, a .gguf that is not GGUF) and --out
+        (a file, someone else's folder, a damaged spec.json)."""
+        from ..models.base import ModelConfig
+
+        model = getattr(spec, "model", None)
+        if isinstance(model, ModelConfig) and model.resolved_backend() != "openai":
+            from .flags import check_model_files
+
+            check_model_files(model.model)
+        if self.out is not None:
+            from ..runs import check_out
+
+            check_out(self.out_dir(args))
 
     def out_dir(self, args: argparse.Namespace) -> str:
         """--out, else runs/<name>-<data stem>-<model stem> (no prefix for `score`)."""

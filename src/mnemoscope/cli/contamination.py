@@ -47,7 +47,7 @@ class CDD(Command):
                          help="send each item as a user message through the chat template")
         ted = parser.add_argument_group("TED (needs an answer column)")
         ted.add_argument("--answer-column", default="answer")
-        ted.add_argument("--checker", default="auto", help=CHECKERS_HELP)
+        ted.add_argument("--checker", type=checker, default="auto", help=CHECKERS_HELP)
         ted.add_argument("--tau", type=count, default=2)
 
     def spec(self, args):
@@ -160,6 +160,19 @@ class Overlap(Command):
         from ..contamination.overlap import run_overlap
 
         return run_overlap(spec)
+
+
+def checker(text: str) -> str:
+    """--checker, loaded once at parse time: an unknown name or an unimportable
+    module:function fails before the model loads."""
+    from ..contamination.answers import load_checker
+
+    if text != "auto":
+        try:
+            load_checker(text)
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def month(text: str) -> str:

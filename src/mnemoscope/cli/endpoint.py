@@ -3,12 +3,22 @@ copy of the model?"""
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from .command import Command
 from .flags import add_endpoint_flags, number, positive
 
 DEFAULT_TOLERANCE = 0.5   # mean |delta log p|: llama.cpp Q4_1 vs float32 HF 0.11, off by one 9.9
+
+
+def url(text: str) -> str:
+    from ..models.http_client import is_endpoint
+
+    if not is_endpoint(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL; write "
+                                         "it as http://host:port/v1")
+    return text
 
 
 class CheckEndpoint(Command):
@@ -21,7 +31,8 @@ class CheckEndpoint(Command):
     json = True
 
     def add_flags(self, parser):
-        parser.add_argument("url", help="the server's base URL, e.g. http://127.0.0.1:8000/v1")
+        parser.add_argument("url", type=url, help="the server's base URL, e.g. "
+                                                  "http://127.0.0.1:8000/v1")
         parser.add_argument("--against", default="smollm2-135m",
                             help="the local copy: smollm2-135m, an HF folder or a .gguf file")
         parser.add_argument("--texts", default=None,
@@ -38,9 +49,10 @@ class CheckEndpoint(Command):
 
     def main(self, args) -> int:
         from ..models import ModelConfig, load_model
-        from .flags import endpoint_config
+        from .flags import check_model_files, endpoint_config
         from ..models.endpoint_check import DEFAULT_TEXTS, compare_backends
 
+        check_model_files(args.against)          # before any request or model load
         texts = DEFAULT_TEXTS
         if args.texts:
             from ..data import DataConfig, load_samples

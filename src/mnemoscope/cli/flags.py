@@ -20,18 +20,22 @@ MODEL_HELP = ("smollm2-135m (embedded default), a local HF model folder, a .gguf
 
 
 # ---------------------------------------------------------------------------- value checks
-def whole(minimum: int) -> Callable[[str], int]:
-    """An integer >= minimum: `--batch-size 0` fails at parse time, not after a model load."""
+def whole(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An integer >= minimum (and <= maximum): `--batch-size 0` fails at parse time, not
+    after a model load."""
+    wanted = f"a whole number >= {minimum}" + (f" and <= {maximum}" if maximum is not None
+                                                else "")
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, not {text!r}")
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, not {text!r}")
         return value
 
-    parse.__name__ = f"integer >= {minimum}"
+    parse.__name__ = wanted
     return parse
 
 
@@ -66,11 +70,13 @@ def number(low: float | None = None, high: float | None = None, *, above: bool =
 
 count = whole(0)                        # 0 allowed: a switch-off (--samples 0, --max-retries 0)
 positive = whole(1)
-seed_value = whole(0)
+# torch.manual_seed overflows past 2**64 - 1, and a seed is stored as int64 in Parquet
+seed_value = whole(0, 2**63 - 1)
 fraction = number(0.0, 1.0)             # a share in [0, 1]
 positive_number = number(0.0, above=True)
 
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+DTYPES = ("auto", "float32", "bfloat16", "float16", "fp32", "bf16", "fp16")   # hf._pick_dtype
 
 
 def device(text: str) -> str:
@@ -131,13 +137,13 @@ def add_model_flags(parser: argparse.ArgumentParser, *, scoring: bool = False,
     group.add_argument("--model", default="smollm2-135m", help=MODEL_HELP)
     group.add_argument("--device", type=device, default="auto",
                        help="auto, cpu, cuda, cuda:N, mps (default auto)")
-    group.add_argument("--dtype", default="auto",
+    group.add_argument("--dtype", default="auto", choices=DTYPES, metavar="DTYPE",
                        help="auto (float32 on CPU, bfloat16 on CUDA), float32, bfloat16, float16")
     group.add_argument("--batch-size", type=positive, default=8)
     group.add_argument("--trust-remote-code", action="store_true",
                        help="allow model code shipped with the model folder (off by default)")
     if scoring:
-        group.add_argument("--max-length", type=positive, default=None,
+        group.add_argument("--max-length", type=whole(4), default=None,    # HFModel's minimum
                            help="tokens per forward pass (default: the model's context)")
         group.add_argument("--long-text", choices=["truncate", "window"], default="truncate",
                            help="texts longer than --max-length: truncate with a warning "
@@ -239,6 +245,17 @@ def model_config(args: argparse.Namespace, **overrides: Any):
     if config.resolved_backend() != "openai":      # a server's device is its own business
         check_cuda(config.device)
     return config
+
+
+def check_model_files(model: str) -> None:
+    """A missing model, a folder without config.json or weights, a .gguf that is not GGUF:
+    refused from the files alone, before any data is read or model loaded."""
+    from ..models.checkpoints import checkpoint_series
+    from ..models.hf import check_source
+
+    series = checkpoint_series(model)          # a checkpoint series: check each model in it
+    for path in [c.path for c in series] if series else [model]:
+        check_source(path, weights=True)
 
 
 def check_cuda(device_name: str) -> None:

@@ -80,11 +80,24 @@ class Lab(Command):
         audit.add_argument("--samples", type=count, default=0,
                            help="sampled-extraction guesses per text (default 0: greedy only)")
         audit.add_argument("--no-pii", action="store_true")
+        during = parser.add_argument_group("during training (DIR/dynamics, docs/dynamics.md)")
+        during.add_argument("--no-dynamics", action="store_true",
+                            help="no memorization checks during the fine-tune")
+        during.add_argument("--dynamics-every", type=open_share, default=0.1, metavar="SHARE",
+                            help="a check every SHARE of the steps (default 0.1: ten checks, "
+                                 "plus one before the first step)")
+        during.add_argument("--save-checkpoints", action="store_true",
+                            help="also save the weights at every checked step as "
+                                 "DIR/checkpoints/checkpoint-<step>/ (full fine-tuning; the "
+                                 "model's size each), for `score --model DIR/checkpoints`")
+        during.add_argument("--dynamics-probe", type=whole(2), default=12, metavar="N",
+                            help="members and non-members each check scores (default 12)")
 
     def spec(self, args):
         from ..extraction.canaries import DEFAULT_FORMATS, CanaryConfig
         from ..extraction.discoverable import DiscoverableConfig
         from ..extraction.exposure import ExposureConfig
+        from ..dynamics.config import DynamicsConfig
         from ..lab.config import LabSpec, TrainConfig
 
         return LabSpec(
@@ -105,7 +118,11 @@ class Lab(Command):
             run_extraction=not args.no_extraction, pii=not args.no_pii, signals=args.signals,
             reference="none" if args.no_reference else args.reference,
             reference_fraction=args.reference_fraction, chunk_size=args.chunk_size,
-            bootstrap=args.bootstrap, progress=progress(args))
+            bootstrap=args.bootstrap, progress=progress(args),
+            dynamics=None if args.no_dynamics else DynamicsConfig(
+                every_fraction=args.dynamics_every, members=args.dynamics_probe,
+                held_out=args.dynamics_probe, seed=args.seed),
+            save_checkpoints=args.save_checkpoints)
 
     def run(self, spec, args):
         from ..lab.run import run_lab
@@ -132,8 +149,12 @@ class Lab(Command):
 
 
 def _write_texts(path: Path, records: list[dict[str, str]]) -> None:
+    """DATA, whole or not at all: it is written only when missing, so a file cut short by a
+    crash would be taken as the data set by every later run."""
+    from ..fileio import atomic_write_text
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in records))
 
 
 command = Lab()

@@ -30,6 +30,8 @@ class Parser(argparse.ArgumentParser):
     message names the flag; the usage block would bury it. Sub-parsers inherit the class."""
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments"):
+            message += f" (`{self.prog} --help` lists the flags)"
         self.exit(2, f"mnemoscope: error: {one_line(message)}\n")
 
 

@@ -9,6 +9,11 @@ from .flags import add_signals_flag, data_config, engine_options, model_config, 
 class Score(Command):
     name = "score"
     help = "membership signals on every text, AUROC when labelled"
+    description = ("Membership signals on every text of DATA under MODEL, AUROC when labelled. "
+                   "--model also takes a checkpoint series: a comma list of model folders "
+                   "(out/checkpoint-100,out/checkpoint-200) or a folder of checkpoint-<step>/ "
+                   "folders; one run then scores DATA under each, with a `checkpoint` column "
+                   "and per-checkpoint metrics (docs/dynamics.md).")
     data = DataFlags()
     model = ModelFlags(scoring=True)
     out = Out("run folder (default runs/<data>-<model>)")

@@ -76,7 +76,9 @@ class Verify(Command):
 
     def add_flags(self, parser):
         parser.add_argument("watermark_dir", help="the --out folder of `watermark embed`")
-        add_signals_flag(parser, default="loss,zlib,min_k,min_k_plus_plus",
+        from ..watermark.verify import DEFAULT_SIGNALS
+
+        add_signals_flag(parser, default=",".join(DEFAULT_SIGNALS),
                          help="signals to compute (comma list)")
         parser.add_argument("--signal", default=None,
                             help="the signal whose test gives the verdict (default: reference "

@@ -115,7 +115,7 @@ def read_results(path: str | Path, config: CutoffConfig) -> list[dict[str, Any]]
     """[{id, date, month, correct}] for every row; InputError on the first bad one."""
     path = Path(path).expanduser()
     if not path.exists():
-        raise InputError(f"{path}: no such file or folder.")
+        raise InputError(f"{path}: no such file or folder. Check the path.")
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     id_column = config.id_column

@@ -36,8 +36,8 @@ class CanaryConfig:
     def __post_init__(self) -> None:
         bad = [f for f in self.formats if f.count("{secret}") != 1]
         if not self.formats or bad:
-            raise InputError(f"canary formats must each hold {{secret}} exactly once; bad: {bad!r}. "
-                             'Write e.g. "My account PIN is {secret}."')
+            raise InputError(f"--canary-format: each must hold {{secret}} exactly once; bad: "
+                             f"{bad!r}. " 'Write e.g. "My account PIN is {secret}."')
         if not 1 <= self.secret_digits <= 12:
             raise InputError(f"secret_digits {self.secret_digits} is out of range; use 1 to 12")
         if any(r < 1 for r in self.repetitions) or self.per_repetition < 0:

@@ -58,6 +58,20 @@ def skewnorm_exposure(secret_log_perplexity: float, sampled_log_perplexities: Se
     return exposure, {"shape": float(shape), "loc": float(loc), "scale": float(scale)}
 
 
+def normal_exposure(secret_log_perplexity: float, sampled_log_perplexities: Sequence[float],
+                    space_size: int) -> float:
+    """-log2 Pr[Px(t) <= Px(secret)] under a normal fitted to the sampled Px (mean and
+    standard deviation), clipped to [0, log2 |R|]. For a handful of candidates, where the
+    skew-normal's three parameters are not identified (on 15 candidates its fitted shape
+    ran to 7e7), as in a check during training."""
+    from scipy.stats import norm
+
+    values = np.asarray(sampled_log_perplexities, dtype=np.float64)
+    scale = max(float(values.std(ddof=1)), 1e-9)
+    log_cdf = float(norm.logcdf(secret_log_perplexity, values.mean(), scale))
+    return min(max(-log_cdf / math.log(2), 0.0), math.log2(space_size))
+
+
 def log_perplexities(model, texts: Sequence[str], batch_size: int) -> np.ndarray:
     """Px(text) = -sum_t log p(x_t | x_<t) over every token of the text (the shared
     format tokens add the same amount to every candidate, so ranks are those of the

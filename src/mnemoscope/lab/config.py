@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..data import DataConfig
+from ..dynamics.config import DynamicsConfig
 from ..extraction.canaries import CanaryConfig
 from ..extraction.discoverable import DiscoverableConfig
 from ..extraction.exposure import ExposureConfig
@@ -87,6 +88,12 @@ class LabSpec:
     chunk_size: int = 64
     bootstrap: int = 1000
     progress: bool = True
+    # memorization checks during the fine-tune (DIR/dynamics/, mnemoscope.dynamics); None: off
+    dynamics: DynamicsConfig | None = field(default_factory=DynamicsConfig)
+    # the weights at every checked step, as DIR/checkpoints/checkpoint-<step>/ model folders
+    # (full fine-tuning only), so `score DIR/dynamics/probe.jsonl --model DIR/checkpoints`
+    # can score them again; ~the model's size per check
+    save_checkpoints: bool = False
 
     def __post_init__(self) -> None:
         if not 0 < self.member_fraction < 1:
@@ -94,6 +101,10 @@ class LabSpec:
                              "(exclusive): the calibration needs members and non-members")
         if self.reference not in ("base", "trained", "none"):
             raise InputError(f"reference {self.reference!r} is unknown; use base, trained or none")
+        if self.save_checkpoints and (self.dynamics is None or self.train.method != "full"):
+            raise InputError("save_checkpoints saves the weights at each memorization check: "
+                             "it needs the checks on and method full (LoRA adapters are "
+                             "merged only at the end)")
         if self.reference == "trained" and not 0 < self.reference_fraction < 1:
             raise InputError(f"reference_fraction {self.reference_fraction} must be between 0 "
                              "and 1 (exclusive) to train a reference model")

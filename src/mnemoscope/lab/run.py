@@ -4,15 +4,20 @@
     DIR/lab_data.jsonl       the calibration set: id, text, label (1 = member)
     DIR/ground_truth.json    member and non-member ids, canaries with their secrets
     DIR/model/               the fine-tuned model (safetensors + tokenizer; load_model reads it)
-    DIR/training_curve.json  loss per optimiser step
+                             and its training_curve.json, saved in the same rename
+    DIR/training_curve.json  loss per optimiser step (a copy of model/training_curve.json)
     DIR/calibration/         a `score` run of every signal on lab_data.jsonl
     DIR/canaries/            a run with one row per canary: secret, repetitions, rank, exposure
     DIR/extraction/          an `extract` run on lab_data.jsonl with the fine-tuned model
+    DIR/dynamics/            memorization checks during the fine-tune (docs/dynamics.md)
+    DIR/checkpoints/         with save_checkpoints: the weights at every checked step
     DIR/summary.json         one object per signal (auroc, auroc_ci, tpr_at_1pct_fpr, ...),
                              plus `canaries`, `extraction`, `training`, `timings_s`
 
 Resuming: each stage checks what is on disk. A saved model is never retrained; scoring,
-exposure and extraction skip the rows already written.
+exposure and extraction skip the rows already written. The curve travels inside the model
+folder because a model renamed into place before its curve was written (a crash between the
+two) used to be retrained on every resume, and the new model could not be renamed onto it.
 """
 
 from __future__ import annotations
@@ -25,12 +30,14 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from .. import faults
 from ..data import DataConfig, data_identity, load_samples
-from ..runs import RunWriter, write_json_atomic
+from ..runs import RunWriter, read_json, write_json_atomic
 from .config import LabSpec
 from .split import split_lab, write_lab_data
 
 log = logging.getLogger(__name__)
+CURVE_FILE = "training_curve.json"   # inside every model folder the lab saves
 
 def _identity(spec: LabSpec) -> dict[str, Any]:
     return {"data": data_identity(replace(spec.data, label_column=None)),
@@ -62,10 +69,14 @@ def _split(spec: LabSpec):
     """Split and canaries. Reads and checks all the data, so it runs before anything is
     written: a missing or bad file must not leave a spec.json holding its hash."""
     from ..extraction.canaries import make_canaries
+    from ..types import InputError
 
     samples = load_samples(replace(spec.data, label_column=None))
-    members, nonmembers, reference_pool = split_lab(samples, spec.member_fraction, spec.seed,
-                                                    spec.reference_split)
+    try:
+        members, nonmembers, reference_pool = split_lab(samples, spec.member_fraction, spec.seed,
+                                                        spec.reference_split)
+    except InputError as exc:           # too few texts: name the file they came from
+        raise InputError(f"{spec.data.path}: {exc}") from None
     return members, nonmembers, reference_pool, make_canaries(spec.canaries, spec.seed)
 
 
@@ -82,23 +93,50 @@ def _prepare(spec: LabSpec, out: Path, split):
     return members, nonmembers, reference_pool, canaries
 
 
-def _train_if_needed(spec: LabSpec, out: Path, texts: list[str],
-                     name: str = "model") -> list[dict[str, Any]]:
-    """Fine-tune the base model on `texts` into out/<name> (with out/<name>_curve.json, or
-    training_curve.json for the lab's model); a model already saved is never retrained."""
+def _train_if_needed(spec: LabSpec, out: Path, texts: list[str], name: str = "model",
+                     monitor=None) -> list[dict[str, Any]]:
+    """Fine-tune the base model on `texts` into out/<name>, its curve inside it and copied
+    to out/training_curve.json (out/<name>_curve.json for another model); a model already
+    saved is never retrained. `monitor` checks memorization during the fine-tune
+    (DIR/dynamics/)."""
     from ..models import load_model
     from .train import fine_tune, save_model
 
-    curve_path = out / ("training_curve.json" if name == "model" else f"{name}_curve.json")
-    if (out / name / "config.json").is_file() and curve_path.is_file():
+    curve_path = out / (CURVE_FILE if name == "model" else f"{name}_curve.json")
+    saved = _saved_curve(out / name, curve_path)
+    if saved is not None:
         log.info("lab %s: %s already saved; not retraining", out, name)
-        return json.loads(curve_path.read_text(encoding="utf-8"))["steps"]
+        return saved
     trainee = load_model(spec.model)
-    curve = fine_tune(trainee, texts, spec.train, progress=spec.progress)
-    save_model(trainee, out / name)
-    write_json_atomic(curve_path, {"method": spec.train.method, "steps": curve})
+    curve = fine_tune(trainee, texts, spec.train, progress=spec.progress, monitor=monitor,
+                      checkpoints=out / "checkpoints" if monitor is not None
+                      and spec.save_checkpoints else None)
+    record = {"method": spec.train.method, "steps": curve}
+    save_model(trainee, out / name, extra_json={CURVE_FILE: record})
+    faults.point("model.renamed")
+    write_json_atomic(curve_path, record)
     del trainee
     return curve
+
+
+def _saved_curve(model_dir: Path, curve_path: Path) -> list[dict[str, Any]] | None:
+    """The training curve of a model already saved in `model_dir` (restoring the copy at
+    `curve_path`), or None when no model is saved."""
+    if not (model_dir / "config.json").is_file():
+        return None
+    for path in (model_dir / CURVE_FILE, curve_path):
+        if path.is_file():
+            record = read_json(path, "training curve")
+            if not curve_path.is_file():
+                write_json_atomic(curve_path, record)
+            return record["steps"]
+    # The folder was renamed into place whole, so the model is complete; only a lab of an
+    # older version, killed before writing the curve beside it, gets here. Retraining could
+    # not replace it, and need not: keep the model, without training figures.
+    log.warning("%s: the saved model has no training curve (an older version was stopped "
+                "before writing it); using the model as saved, without training figures",
+                model_dir)
+    return []
 
 
 def _reference_model(spec: LabSpec, out: Path):
@@ -109,6 +147,30 @@ def _reference_model(spec: LabSpec, out: Path):
     if spec.reference == "trained":
         return load_model(replace(spec.model, model=str((out / "reference_model").resolve())))
     return load_model(spec.model)
+
+
+def _monitor(spec: LabSpec, out: Path, split):
+    """Memorization checks during the fine-tune: the lab's members, non-members and
+    canaries, written to DIR/dynamics/ (None when spec.dynamics is None)."""
+    if spec.dynamics is None:
+        return None
+    from ..dynamics.monitor import Monitor
+
+    members, nonmembers, _, canaries = split
+    return Monitor(out / "dynamics", members, nonmembers, canaries, spec.dynamics,
+                   progress=spec.progress)
+
+
+def _dynamics_summary(out: Path) -> dict[str, Any] | None:
+    """The lab summary's view of DIR/dynamics/summary.json: first crossings, indicators,
+    overhead (the curves stay in that run)."""
+    path = out / "dynamics" / "summary.json"
+    if not path.is_file():
+        return None
+    dynamics = json.loads(path.read_text(encoding="utf-8"))
+    return {"run": "dynamics", "steps": dynamics.get("steps"),
+            "first_crossing": dynamics.get("first_crossing"),
+            "indicators": dynamics.get("indicators"), "overhead": dynamics.get("overhead")}
 
 
 def _exposures(spec: LabSpec, out: Path, tuned, canaries) -> list[dict[str, Any]]:
@@ -146,7 +208,7 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
         lab.parts.rmdir()                            # the lab's rows live in its sub-runs
     members, nonmembers, reference_pool, canaries = _prepare(spec, out, split)
     training_texts = _training_texts(members, canaries, spec.seed)
-    curve = _train_if_needed(spec, out, training_texts)
+    curve = _train_if_needed(spec, out, training_texts, monitor=_monitor(spec, out, split))
     timings["training"] = time.perf_counter() - clock
     if spec.reference == "trained":
         clock = time.perf_counter()
@@ -199,6 +261,9 @@ def run_lab(spec: LabSpec) -> dict[str, Any]:
     summary["split"] = {"members": len(members), "nonmembers": len(nonmembers),
                         "reference_texts": len(reference_pool), "canaries": len(canaries)}
     summary["reference_model"] = spec.reference
+    dynamics = _dynamics_summary(out)
+    if dynamics is not None:
+        summary["dynamics"] = dynamics
     summary["timings_s"] = {k: round(v, 1) for k, v in timings.items()}
     return lab.finish(summary, report=False)
 
@@ -235,6 +300,7 @@ def summary_table(summary: dict[str, Any]) -> str:
         lines.append(f"  x{reps:<4} mean {value['mean_exposure']:6.2f}  (min "
                      f"{value['min_exposure']:.2f}, max {value['max_exposure']:.2f}, n {value['n']})"
                      + (f"  secret Px {px:.1f} nats" if px is not None else ""))
+    lines += _dynamics_lines(summary.get("dynamics"))
     extraction = summary.get("extraction")
     if extraction:
         for key in ("exact_match_rate", "approx_match_rate", "pii_recovery_rate"):
@@ -242,3 +308,19 @@ def summary_table(summary: dict[str, Any]) -> str:
                               for g, v in extraction[key].items())
             lines.append(f"{key}: {shown}")
     return "\n".join(lines)
+
+
+def _dynamics_lines(dynamics: dict[str, Any] | None) -> list[str]:
+    """'first memorized at step ...' per curve, and what the checks cost."""
+    if not dynamics:
+        return []
+    lines = ["during training (DIR/dynamics):"]
+    for name, entry in (dynamics.get("first_crossing") or {}).items():
+        step = entry.get("step")
+        lines.append(f"  {name:<28} >= {entry['threshold']:g}: "
+                     + ("never" if step is None else f"first at step {step}"))
+    overhead = dynamics.get("overhead") or {}
+    if overhead:
+        lines.append(f"  {overhead.get('checks')} checks, "
+                     f"{100 * (overhead.get('share_of_training') or 0):.1f}% of training time")
+    return lines

@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 from typing import Sequence
 
+from ..runs import write_text_atomic
 from ..types import InputError, Sample
 
 
@@ -37,11 +38,8 @@ def split_lab(samples: Sequence[Sample], member_fraction: float, seed: int,
 
 
 def write_lab_data(path: Path, members: Sequence[Sample], nonmembers: Sequence[Sample]) -> None:
-    """The labelled calibration set (id, text, label), members first, as JSON lines."""
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        for label, group in ((1, members), (0, nonmembers)):
-            for sample in group:
-                handle.write(json.dumps({"id": sample.id, "text": sample.text, "label": label})
-                             + "\n")
-    tmp.replace(path)
+    """The labelled calibration set (id, text, label), members first, as JSON lines,
+    written atomically."""
+    write_text_atomic(path, "".join(
+        json.dumps({"id": sample.id, "text": sample.text, "label": label}) + "\n"
+        for label, group in ((1, members), (0, nonmembers)) for sample in group))

@@ -25,7 +25,8 @@ StopAfterEpoch = Callable[[int, list], bool]
 
 def fine_tune(model, texts: Sequence[str], config: TrainConfig, *, progress: bool = True,
               stop_after_epoch: StopAfterEpoch | None = None,
-              prompts: Sequence[str] | None = None) -> list[dict[str, Any]]:
+              prompts: Sequence[str] | None = None, monitor=None,
+              checkpoints: Path | None = None) -> list[dict[str, Any]]:
     """Trains `model.model` in place on `texts` (already including canary copies); returns
     the training curve, one point per optimiser step. With LoRA the adapters are merged
     into `model.model` before returning.
@@ -36,7 +37,11 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *, progress: boo
     reproduced verbatim). The optimiser state carries over between epochs, unlike calling
     fine_tune once per epoch. With LoRA the callback sees the unmerged adapters, which
     `model.model` already routes through. `prompts`, one per text, turns this into
-    completion-only training (see the module docstring)."""
+    completion-only training (see the module docstring). `monitor` (a
+    dynamics.Monitor, not started) checks memorization before the first step and at its
+    scheduled steps, with the network in eval mode, and is finished after the last; with
+    `checkpoints` (a folder) the weights of every checked step are saved there as
+    checkpoint-<step>/ (full fine-tuning)."""
     import torch
 
     torch.manual_seed(config.seed)
@@ -49,6 +54,14 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *, progress: boo
     warmup = max(1, round(config.warmup_fraction * total))
     step_fn = _step_fn(trainable, batches, frozen, cached)
     after_step = _epoch_end(trainable, batches.per_pass, config.epochs, stop_after_epoch)
+    if monitor is not None:
+        monitor.start(total, 0, model.identity())
+        if monitor.due(0):
+            model.model.eval()
+            monitor.check(model, 0, {"epoch": 0.0})
+            _save_checkpoint(model, checkpoints, 0)
+        after_step = _with_checks(after_step, trainable, model, monitor, batches.per_pass,
+                                  checkpoints)
     try:
         curve = train_loop(trainable, total, step_fn, lr=config.lr,
                            lr_multiplier=lambda s: lr_factor(s, warmup, total, config.schedule),
@@ -60,7 +73,41 @@ def fine_tune(model, texts: Sequence[str], config: TrainConfig, *, progress: boo
     if config.method == "lora":
         model.model = trainable.merge_and_unload()
     model.model.eval()
+    if monitor is not None:
+        last = len(curve)          # stopped early (stop_after_epoch): the final weights too
+        if last and last not in monitor.done_:
+            monitor.check(model, last, {"train_loss": curve[-1]["loss"],
+                                        "epoch": last / batches.per_pass})
+            _save_checkpoint(model, checkpoints, last)
+        monitor.finish()
     return curve
+
+
+def _with_checks(after_step, trainable, model, monitor, steps_per_epoch: int,
+                 checkpoints: Path | None):
+    """The loop's after-step hook, with a memorization check first when one is due."""
+    def hook(step: int, curve: list) -> bool:
+        if monitor.due(step):
+            trainable.eval()
+            monitor.check(model, step, {"train_loss": curve[-1]["loss"],
+                                        "epoch": step / steps_per_epoch})
+            _save_checkpoint(model, checkpoints, step)
+        return after_step(step, curve)
+    return hook
+
+
+def _save_checkpoint(model, folder: Path | None, step: int) -> None:
+    """The weights of a checked step as folder/checkpoint-<step>/ (a retraining after a
+    crash replaces what it finds there)."""
+    if folder is None:
+        return
+    import shutil
+
+    target = folder / f"checkpoint-{step}"
+    if target.exists():
+        shutil.rmtree(target)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_model(model, target)
 
 
 def _trainable(network, config: TrainConfig):
@@ -123,14 +170,17 @@ def _epoch_end(trainable, steps_per_epoch: int, epochs: int,
     return after_step
 
 
-def save_model(model, directory: Path) -> None:
-    """Weights as safetensors plus the tokenizer, written to a temporary folder and then
-    renamed, so a crash never leaves a half-saved model that a resume would trust."""
-    import shutil
+def save_model(model, directory: Path, extra_json: dict[str, Any] | None = None) -> None:
+    """Weights as safetensors plus the tokenizer, plus `extra_json` (file name -> payload),
+    written to a temporary folder, fsynced and renamed (fileio.atomic_output): a crash never
+    leaves a half-saved model that a resume would trust, and what is saved with the model
+    (the lab's training curve) arrives in the same rename."""
+    import json
 
-    tmp = directory.with_name(directory.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    model.model.save_pretrained(tmp, safe_serialization=True)
-    model.tokenizer.save_pretrained(tmp)
-    tmp.rename(directory)
+    from ..fileio import atomic_output
+
+    with atomic_output(directory) as tmp:
+        model.model.save_pretrained(tmp, safe_serialization=True)
+        model.tokenizer.save_pretrained(tmp)
+        for name, payload in (extra_json or {}).items():
+            (tmp / name).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

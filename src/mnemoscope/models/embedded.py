@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..fileio import fsync_tree
 from ..types import InputError
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def _convert(gguf_path: Path, target: Path, trust_remote_code: bool) -> None:
     try:
         fresh.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)
+        fsync_tree(staging)         # the cache is trusted once named: never a file cut short
         try:
             os.replace(staging, target)
         except OSError:

@@ -70,23 +70,33 @@ def _fingerprint_dir(path: Path) -> str:
     return digest.hexdigest()
 
 
-def resolve_source(config: ModelConfig) -> tuple[Path, str, str, str]:
-    """(loadable directory, short name, source path, file hash) for a model name or path.
-    GGUF files are converted (once, cached) to a safetensors directory here."""
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")   # what from_pretrained reads
+GGUF_MAGIC = b"GGUF"                                          # the first 4 bytes of every GGUF
+
+
+def check_source(source: str, *, weights: bool = False) -> None:
+    """Refuse a model name or path that cannot load, from its files alone (of a .gguf only
+    the first 4 bytes are read): no such path, a folder without config.json, a .gguf that is
+    not GGUF, and with `weights` a folder without weight files (a tokenizer-only folder is
+    fine for a tokenizer, not for a model)."""
     from . import embedded
 
-    source = config.model
     if source.lower() in embedded.EMBEDDED_NAMES:
-        gguf = embedded.embedded_gguf_path()
-        directory, file_hash = embedded.converted_gguf_dir(gguf)
-        return directory, "smollm2-135m", str(gguf), file_hash
+        return
     path = Path(source).expanduser()
     if path.is_file() and path.suffix.lower() == ".gguf":
-        directory, file_hash = embedded.converted_gguf_dir(
-            path, trust_remote_code=config.trust_remote_code)
-        return directory, path.stem, str(path), file_hash
+        with open(path, "rb") as handle:
+            if handle.read(4) != GGUF_MAGIC:
+                raise InputError(f"model {source}: not a GGUF file (it does not start with the "
+                                 "GGUF magic bytes). Is the file complete? Download it again, "
+                                 "or pass a Hugging Face model directory.")
+        return
     if path.is_dir() and (path / "config.json").is_file():
-        return path, path.name, str(path), _fingerprint_dir(path)
+        if weights and not any(p.name.endswith(WEIGHT_SUFFIXES) for p in path.iterdir()):
+            raise InputError(f"model {source}: config.json but no weights (no *.safetensors "
+                             "or *.bin file). Was the download cut short? Copy the weight "
+                             "files into the folder.")
+        return
     if path.exists():
         raise InputError(f"model {source}: not a model directory (no config.json) nor a "
                          ".gguf file. Pass a Hugging Face model directory, a .gguf file, "
@@ -94,6 +104,25 @@ def resolve_source(config: ModelConfig) -> tuple[Path, str, str, str]:
     raise InputError(f"model {source}: no such file or directory, and not a known name "
                      f"(known: smollm2-135m). Models are never downloaded from a hub; "
                      "download them yourself and pass the local path.")
+
+
+def resolve_source(config: ModelConfig) -> tuple[Path, str, str, str]:
+    """(loadable directory, short name, source path, file hash) for a model name or path.
+    GGUF files are converted (once, cached) to a safetensors directory here."""
+    from . import embedded
+
+    source = config.model
+    check_source(source)
+    if source.lower() in embedded.EMBEDDED_NAMES:
+        gguf = embedded.embedded_gguf_path()
+        directory, file_hash = embedded.converted_gguf_dir(gguf)
+        return directory, "smollm2-135m", str(gguf), file_hash
+    path = Path(source).expanduser()
+    if path.is_file():                       # a .gguf (check_source refused anything else)
+        directory, file_hash = embedded.converted_gguf_dir(
+            path, trust_remote_code=config.trust_remote_code)
+        return directory, path.stem, str(path), file_hash
+    return path, path.name, str(path), _fingerprint_dir(path)
 
 
 def _load_tokenizer(directory: Path, config: ModelConfig):
@@ -188,6 +217,30 @@ class HFModel:
                              "directory holds a complete causal LM (config.json, weights, "
                              "tokenizer).") from None
         self.model.to(self.device).eval()
+        self._finish_setup()
+
+    @classmethod
+    def from_network(cls, network, tokenizer, *, name: str = "in-memory", batch_size: int = 8,
+                     max_length: int | None = None) -> "HFModel":
+        """The backend around a network already in memory (one being trained: a Trainer
+        callback scores it between steps), with the same scoring policy as a loaded model.
+        Nothing is copied: the wrapper reads the live weights. A peft wrapper is unwrapped
+        to its base network, whose layers still route through the adapters."""
+        if hasattr(network, "get_base_model"):
+            network = network.get_base_model()
+        first = next(network.parameters())
+        self = cls.__new__(cls)
+        self.config = ModelConfig(model=name, device=str(first.device),
+                                  dtype=str(first.dtype).removeprefix("torch."),
+                                  batch_size=batch_size, max_length=max_length)
+        self.name, self._source, self._file_hash = name, "in memory", None
+        self.device, self.torch_dtype = first.device, first.dtype
+        self.tokenizer, self.model = tokenizer, network
+        self._finish_setup()
+        return self
+
+    def _finish_setup(self) -> None:
+        config = self.config
         self.start_token_id = choose_start_token(self.tokenizer)
         context = getattr(self.model.config, "max_position_embeddings", None) or 2048
         self.max_length = int(config.max_length or context)

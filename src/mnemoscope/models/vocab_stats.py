@@ -22,13 +22,16 @@ DEFAULT_CHUNK_ROWS = 128
 
 @torch.no_grad()
 def token_stats(hidden: torch.Tensor, lm_head: torch.nn.Module, targets: torch.Tensor,
-                chunk_rows: int = DEFAULT_CHUNK_ROWS, logit_fn=None):
+                chunk_rows: int = DEFAULT_CHUNK_ROWS, logit_fn=None, with_max: bool = False):
     """hidden: (N, H) states that predict `targets`: (N,). Returns three float32 (N,) tensors:
-    target log-prob, vocabulary mean and vocabulary variance of log p."""
+    target log-prob, vocabulary mean and vocabulary variance of log p; with `with_max`, a
+    fourth: the log-prob of the most likely token (= -logsumexp of the centred logits, free
+    here), so `target log-prob == max` says greedy decoding would pick the target."""
     n = hidden.shape[0]
     out_lp = torch.empty(n, dtype=torch.float32, device=hidden.device)
     out_mean = torch.empty_like(out_lp)
     out_var = torch.empty_like(out_lp)
+    out_max = torch.empty_like(out_lp) if with_max else None
     for start in range(0, n, chunk_rows):
         stop = min(start + chunk_rows, n)
         z = lm_head(hidden[start:stop]).float()             # (C, V)
@@ -45,6 +48,10 @@ def token_stats(hidden: torch.Tensor, lm_head: torch.nn.Module, targets: torch.T
         out_lp[start:stop] = tz - log_s
         out_mean[start:stop] = ez - log_s
         out_var[start:stop] = torch.clamp(ez2 - ez * ez, min=0.0)
+        if out_max is not None:
+            out_max[start:stop] = -log_s
+    if out_max is not None:
+        return out_lp, out_mean, out_var, out_max
     return out_lp, out_mean, out_var
 
 

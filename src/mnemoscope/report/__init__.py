@@ -36,19 +36,21 @@ def _load_texts(spec: dict, ids: set[str]) -> dict[str, str]:
     return {s.id: s.text for s in samples if s.id in ids}
 
 
-def build_report(run_dir: str | Path) -> str:
-    from ..runs import read_rows
+def build_report(run_dir: str | Path, options: dict | None = None) -> str:
+    from ..runs import read_json, read_rows
 
     run_dir = Path(run_dir)
     if not (run_dir / "spec.json").is_file():
         raise InputError(f"{run_dir}: not a run folder (no spec.json). Pass the --out folder of a run.")
-    spec = json.loads((run_dir / "spec.json").read_text(encoding="utf-8"))
+    spec = read_json(run_dir / "spec.json", "run spec (spec.json)")
     summary_path = run_dir / "summary.json"
-    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
+    summary = read_json(summary_path, "summary (summary.json)") if summary_path.is_file() else {}
     rows = read_rows(run_dir)
-    ctx = ReportContext(run_dir, spec, summary, rows)
+    ctx = ReportContext(run_dir, spec, summary, rows, options=dict(options or {}))
     if len(rows) and "id" in rows.columns:
-        ctx.texts = _load_texts(spec, set(rows["id"].astype(str).head(5000)))
+        # a checkpoint series has one row per text and checkpoint; its texts' ids are sample_id
+        key = "sample_id" if "sample_id" in rows.columns else "id"
+        ctx.texts = _load_texts(spec, set(rows[key].dropna().astype(str).head(5000)))
     rendered = []
     discover_sections()
     for name in sections.names():
@@ -77,7 +79,7 @@ def build_report(run_dir: str | Path) -> str:
 """
 
 
-def write_report(run_dir: str | Path) -> Path:
+def write_report(run_dir: str | Path, options: dict | None = None) -> Path:
     from ..fileio import atomic_write_text
 
-    return atomic_write_text(Path(run_dir) / "report.html", build_report(run_dir))
+    return atomic_write_text(Path(run_dir) / "report.html", build_report(run_dir, options))

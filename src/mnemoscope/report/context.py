@@ -16,6 +16,8 @@ class ReportContext:
     rows: Any                                  # pandas DataFrame (may be empty)
     texts: dict[str, str] = field(default_factory=dict)
     data_blocks: dict[str, Any] = field(default_factory=dict)   # JSON handed to the page script
+    # what the reader asked for when rendering (`mnemoscope report DIR --threshold ...`)
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:

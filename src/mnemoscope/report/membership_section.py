@@ -29,6 +29,7 @@ class MembershipSection:
         return bool(signal_columns(ctx))
 
     def render(self, ctx: ReportContext) -> str:
+        ctx = last_checkpoint(ctx)
         columns = signal_columns(ctx)
         labelled = any(ctx.summary[c].get("auroc") is not None for c in columns)
         parts = ["<h2>Membership signals</h2>"]
@@ -105,6 +106,21 @@ class MembershipSection:
             records.append(record)
         return {"columns": columns, "rank_by": rank_by, "total": int(len(frame)),
                 "rows": records}
+
+
+def last_checkpoint(ctx: ReportContext) -> ReportContext:
+    """A checkpoint series holds one row per text and checkpoint; the per-text views show
+    the checkpoint the summary's figures are for (the last), with the texts' own ids."""
+    rows = ctx.rows
+    if "checkpoint" not in getattr(rows, "columns", []) or "sample_id" not in rows.columns:
+        return ctx
+    from dataclasses import replace
+
+    chosen = next((v.get("checkpoint") for v in ctx.summary.values()
+                   if isinstance(v, dict) and v.get("checkpoint") is not None), None)
+    picked = rows[rows["checkpoint"] == chosen].copy()
+    picked["id"] = picked["sample_id"]
+    return replace(ctx, rows=picked.reset_index(drop=True))   # data_blocks stays shared
 
 
 def _num(value):

@@ -65,8 +65,10 @@ class ExtractionSection:
     order = 40
 
     def applies(self, ctx: ReportContext) -> bool:
-        # completion rows also have an exact_match column; they get their own section
-        return "exact_match" in getattr(ctx.rows, "columns", []) and ctx.kind != "completion"
+        # completion rows also have an exact_match column, and so do the checks of a
+        # dynamics run (one per step); both get their own section
+        return "exact_match" in getattr(ctx.rows, "columns", []) and \
+            ctx.kind not in ("completion", "dynamics")
 
     def render(self, ctx: ReportContext) -> str:
         rows = ctx.rows

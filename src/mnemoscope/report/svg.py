@@ -114,3 +114,50 @@ def series_svg(x_labels: list[str], series: dict[str, list[float | None]], *, ti
                     f'<text x="{x + 3:.1f}" y="{top + 12:.1f}" font-size="10">'
                     f'{escape(marker_label)}</text>')
     return _frame(title, x_label, y_label, "".join(body), "".join(legend), ident)
+
+
+def lines_svg(x: list[float], series: dict[str, list[float | None]], *, title: str,
+              x_label: str, y_label: str, y_range: tuple[float, float] | None = None,
+              hline: float | None = None, hline_label: str = "", ident: str = "") -> str:
+    """Lines with points over a numeric x axis (training steps), y over `y_range` (default:
+    the data's range, padded). `hline` draws a dashed horizontal line (a threshold)."""
+    values = [float(v) for vs in series.values() for v in vs
+              if v is not None and np.isfinite(v)] + ([hline] if hline is not None else [])
+    if y_range is None:
+        low, high = (min(values), max(values)) if values else (0.0, 1.0)
+        pad = 0.05 * (high - low) if high > low else 0.5
+        y_range = (low - pad, high + pad)
+    y0, y1 = y_range
+    x0, x1 = (min(x), max(x)) if x else (0.0, 1.0)
+    x1 = x1 if x1 > x0 else x0 + 1
+
+    def at(xv: float, yv: float) -> tuple[float, float]:
+        return _xy((xv - x0) / (x1 - x0), min(1.0, max(0.0, (yv - y0) / (y1 - y0))))
+
+    body, legend = [], []
+    for i, (name, ys) in enumerate(series.items()):
+        color = COLORS[i % len(COLORS)]
+        coords = [at(float(a), float(b)) for a, b in zip(x, ys)
+                  if b is not None and np.isfinite(b)]
+        if len(coords) > 1:
+            body.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.5" points="'
+                        + " ".join("%.1f,%.1f" % c for c in coords) + '"/>')
+        body += [f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.5" fill="{color}"/>'
+                 for cx, cy in coords]
+        legend.append(f'<text x="{W - 15}" y="{24 + 14 * i}" text-anchor="end" font-size="11" '
+                      f'fill="{color}">{escape(name)}</text>')
+    for value in (y0, (y0 + y1) / 2, y1):
+        _, y = at(x0, value)
+        body.append(f'<text x="{PAD - 4}" y="{y + 3:.1f}" font-size="10" '
+                    f'text-anchor="end">{value:.3g}</text>')
+    for value in (x0, (x0 + x1) / 2, x1):
+        xx, _ = at(value, y0)
+        body.append(f'<text x="{xx:.1f}" y="{H - PAD + 14}" font-size="10" '
+                    f'text-anchor="middle">{value:.0f}</text>')
+    if hline is not None:
+        left, y = at(x0, hline)
+        right, _ = at(x1, hline)
+        body.append(f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{right:.1f}" y2="{y:.1f}" '
+                    f'stroke="#555" stroke-dasharray="5,3"/><text x="{left + 3:.1f}" '
+                    f'y="{y - 3:.1f}" font-size="10">{escape(hline_label)}</text>')
+    return _frame(title, x_label, y_label, "".join(body), "".join(legend), ident)

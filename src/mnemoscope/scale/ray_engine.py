@@ -78,16 +78,14 @@ class ChunkActor:
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
         import pyarrow as pa
-        import pyarrow.parquet as pq
+
+        from ..runs import write_part
 
         done: list[str] = []
         for payload in batch["chunk"]:
             chunk = _decode(str(payload))
             ids = [s.id for s in chunk]
-            name = part_name(ids)
-            tmp = self.parts / f".{name}.{os.getpid()}.tmp"
-            pq.write_table(pa.Table.from_pylist(self.rows(chunk)), tmp)
-            os.replace(tmp, self.parts / name)
+            write_part(self.parts, part_name(ids), pa.Table.from_pylist(self.rows(chunk)))
             done.extend(ids)
         return {"id": np.asarray(done, dtype=object)}
 

@@ -59,7 +59,7 @@ def corpus_files(paths) -> list[Path]:
     for given in paths:
         path = Path(given).expanduser()
         if not path.exists():
-            raise InputError(f"corpus {path}: no such file or folder.")
+            raise InputError(f"corpus {path}: no such file or folder. Check the --corpus path.")
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and format_of(p)
                            and not any(part.startswith(".") for part in p.relative_to(path).parts))

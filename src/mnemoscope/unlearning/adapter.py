@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -29,24 +28,18 @@ def snapshot_factors(layers: dict[str, Any], adapter: str = "default") -> dict[s
                    m.lora_B[adapter].weight.detach().clone()) for name, m in layers.items()}
 
 
-def _replace_dir(tmp: Path, directory: Path) -> None:
-    if directory.exists():
-        shutil.rmtree(directory)
-    tmp.rename(directory)
-
-
 def save_adapter(peft_model, layers: dict[str, Any], directory: Path,
                  initial: dict[str, tuple] | None, adapter: str = "default") -> None:
     """Write the adapter (folded onto the original weights when `initial` holds FILA's
-    factors) to a temporary folder, then rename it: a crash never leaves half an adapter."""
+    factors) to a temporary folder, then rename it over any older one (fileio.atomic_output,
+    which replaces only a folder holding nothing but what mnemoscope wrote): a crash never
+    leaves half an adapter."""
     from peft.utils import get_peft_model_state_dict
     from safetensors.torch import save_file
     import torch
 
-    tmp = directory.with_name(directory.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
+    from ..fileio import atomic_output
+
     state = get_peft_model_state_dict(peft_model, adapter_name=adapter)
     config = copy.deepcopy(peft_model.peft_config[adapter])
     if initial is not None:
@@ -57,18 +50,18 @@ def save_adapter(peft_model, layers: dict[str, Any], directory: Path,
             state[f"{name}.lora_B.weight"] = torch.cat([b, -b0.to(b.device)], dim=1)  # (out, 2r)
         config.r, config.lora_alpha = 2 * config.r, 2 * config.lora_alpha
     config.init_lora_weights = True
-    save_file({k: v.detach().cpu().contiguous() for k, v in state.items()},
-              str(tmp / "adapter_model.safetensors"))
-    config.save_pretrained(str(tmp))
-    _replace_dir(tmp, directory)
+    with atomic_output(directory) as tmp:
+        tmp.mkdir(parents=True)
+        save_file({k: v.detach().cpu().contiguous() for k, v in state.items()},
+                  str(tmp / "adapter_model.safetensors"))
+        config.save_pretrained(str(tmp))
 
 
 def save_full(model, directory: Path) -> None:
-    """A plain model folder (safetensors + tokenizer), renamed into place when complete."""
+    """A plain model folder (safetensors + tokenizer), renamed into place when complete
+    (replacing an older one that holds only what mnemoscope wrote)."""
     from ..lab.train import save_model
 
-    if directory.exists():
-        shutil.rmtree(directory)
     save_model(model, directory)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..data import DataConfig
-from ..runs import write_json_atomic
+from ..runs import claim_folder, write_json_atomic, write_text_atomic
 from ..types import Sample
 from .config import AuditConfig
 from .fluency import mean_distinct, pooled_perplexity
@@ -37,9 +37,7 @@ def write_audit_data(path: Path, forget: Sequence[Sample], holdout: Sequence[Sam
             if holdout:
                 record["label"] = label
             lines.append(json.dumps(record))
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, "\n".join(lines) + "\n")
     return DataConfig(path=str(path))
 
 
@@ -90,7 +88,8 @@ def audit_stage(stage_dir: Path, model, original, audit_data: DataConfig, audit_
     summary_path = stage_dir / "summary.json"
     if summary_path.is_file():
         return json.loads(summary_path.read_text(encoding="utf-8"))
-    stage_dir.mkdir(parents=True, exist_ok=True)
+    if not stage_dir.exists():             # listed in the run's manifest: a retrain removes it
+        claim_folder(stage_dir)
     extraction = run_extract(ExtractSpec(
         data=audit_data, out=str(stage_dir / "extraction"),
         extraction=DiscoverableConfig(prefix_tokens=config.prefix_tokens,

@@ -16,18 +16,20 @@ Resuming: the before audit, the training and the after audit are stages. A finis
 (its summary.json, or the saved adapter/model together with training.json) is never
 redone; the audits' sub-runs resume row by row. A crash during training loses the
 training in progress: the next run starts it again from step 0 (the before audit is kept).
+Training again removes what described the older model (after/, parts/) through the run's
+manifest (manifest.py): only what this run wrote is deleted, never a file put beside it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .. import manifest
 from ..data import DataConfig, data_identity, load_samples
 from ..models import ModelConfig
 from ..runs import RunWriter, read_rows, write_json_atomic
@@ -98,14 +100,23 @@ def _forget_rate_check(model, forget, audit: AuditConfig, metric: str):
     return check
 
 
+def _forget_older_model(out: Path) -> None:
+    """Remove the after audit and the comparison rows, which describe an older unlearned
+    model: only what the run's manifest lists (a user's file beside them stays)."""
+    left = manifest.remove(out / "after")
+    for part in sorted((out / "parts").glob("*.parquet")):
+        left += manifest.remove(part)
+    if left:
+        log.warning("unlearn %s: kept %d file(s) mnemoscope did not write: %s", out, len(left),
+                    ", ".join(str(p) for p in left[:3]))
+
+
 def _train(spec: UnlearnSpec, out: Path, forget, retain, target_rate) -> None:
     from ..models import load_model
     from .adapter import save_adapter, save_full
     from .train import unlearn_steps
 
-    shutil.rmtree(out / "after", ignore_errors=True)       # these describe an older model
-    for part in (out / "parts").glob("*.parquet"):
-        part.unlink()
+    _forget_older_model(out)
     trainee = load_model(spec.model)
     if not hasattr(trainee, "tokenizer") or not hasattr(getattr(trainee, "model", None), "train"):
         raise InputError(f"unlearning trains the model's weights; backend {trainee.name!r} does "

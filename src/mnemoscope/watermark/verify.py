@@ -38,6 +38,8 @@ from .keyfile import KEY_FILE, key_data_path, read_key
 from .leximark import Change, swap_version
 from .stats import minimum_p_value, paired_test, verdict
 
+# score's signals.DEFAULT less `lowercase`: the paired test compares two versions of one
+# text that differ in a few words, and a second (lowercased) pass adds cost, not power
 DEFAULT_SIGNALS = ("loss", "zlib", "min_k", "min_k_plus_plus")
 WATERMARK_PREFIX, CONTROL_PREFIX = "w:", "c:"
 
@@ -118,12 +120,12 @@ def run_verify(spec: VerifySpec, *, model=None) -> dict[str, Any]:
     signal = spec.signal or ("reference" if spec.reference_model else "loss")
     if signal not in signals:
         raise InputError(f"--signal {signal!r} is not among the scored signals "
-                         f"({', '.join(signals)}).")
+                         f"({', '.join(signals)}). Pick one of them, or add it to --signals.")
     if not 0 < spec.alpha < 1:
         raise InputError(f"--alpha {spec.alpha}: must be between 0 and 1")
     out = Path(spec.out)
+    pairs = build_pairs(directory, key)    # reads only: a bad key leaves no folder behind
     claim_folder(out)                      # refuses a user's own folder before writing
-    pairs = build_pairs(directory, key)
     published_path = out / "published.jsonl"
     key_sha256 = hashlib.sha256((directory / KEY_FILE).read_bytes()).hexdigest()
     text = published_file_text(pairs, key_sha256)
