@@ -7,6 +7,7 @@ written as a GGUF with bench/llama_gguf.py.
 
     python bench/samia_http.py --gguf weak.gguf --hf-model LAB/model --data LAB/lab_data.jsonl \
         --out runs/samia-weak [--subset 100] [--port P]
+    python bench/samia_http.py --partial --hf-model LAB/model --out runs/samia-weak
 """
 
 from __future__ import annotations
@@ -73,15 +74,22 @@ def serve(gguf: Path, workdir: Path, port: int = 0):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--gguf", type=Path, required=True)
+    parser.add_argument("--gguf", type=Path)
     parser.add_argument("--hf-model", required=True, help="the same weights for the loss signal")
-    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--data", type=Path)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--subset", type=int, default=None, help="a balanced subset of this size")
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--port", type=int, default=0,
                         help="serve on this port (to resume a run: the port in OUT/server.json)")
+    parser.add_argument("--partial", action="store_true",
+                        help="no server: summarize OUT/http as far as it got (a stopped run), "
+                             "with the loss of --hf-model on the same texts")
     args = parser.parse_args(argv)
+    if args.partial:
+        return summarize_partial(args.out, args.hf_model)
+    if args.gguf is None or args.data is None:
+        parser.error("--gguf and --data are required (unless --partial)")
 
     from mnemoscope import score
 
@@ -110,6 +118,35 @@ def main(argv=None) -> int:
     print(f"{result['texts']} texts; SaMIA through HTTP took {http_s:.0f} s "
           f"(endpoint log-probs: {result['endpoint_logprobs']})")
     (args.out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+def summarize_partial(out: Path, hf_model: str) -> int:
+    """SaMIA's AUROC over the texts a stopped run finished, next to the loss (HF backend,
+    same weights) on exactly those texts; written to OUT/result_partial.json."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from signals_table import cell
+
+    from mnemoscope import score
+    from mnemoscope.runs import read_rows
+
+    rows = read_rows(out / "http")
+    done = set(rows["id"])
+    source = [json.loads(line) for line in (out / "subset.jsonl").read_text().splitlines()
+              if line.strip()]
+    data = out / "done.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in source if r["id"] in done))
+    local = score(str(data), model=hf_model, out=str(out / f"hf-done-{len(done)}"), signals="loss",
+                  progress=False, report=False).rows.set_index("id").loc[rows["id"]]
+    labels = rows["label"].to_numpy()
+    result = {"texts": len(rows), "of": len(source), "members": int(labels.sum())}
+    for name, scores in (("samia", rows["samia"]), ("samia(zlib=True)", rows["samia(zlib=True)"]),
+                         ("loss", local["loss"])):
+        value, low, high, n, tpr = cell(labels, scores.to_numpy())
+        result[name] = {"auroc": value, "auroc_ci": [low, high], "tpr_at_1pct_fpr": tpr}
+        print(f"{name:<18} AUROC {value:.3f} [{low:.3f}, {high:.3f}]  TPR@1%FPR {tpr:.3f}")
+    print(f"{len(rows)} of {len(source)} texts ({result['members']} members)")
+    (out / "result_partial.json").write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 
