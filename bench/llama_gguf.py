@@ -5,7 +5,7 @@ as a float32 GGUF file that llama-cpp-python can serve, taking every metadata ke
 Used to serve lab ground truth through the OpenAI-compatible backend (SaMIA through HTTP,
 bench/samia_http.py). A measurement tool, not part of the package.
 
-    python bench/llama_gguf.py LAB/model BASE.gguf OUT.gguf
+    python bench/llama_gguf.py LAB/model BASE.gguf OUT.gguf [--f16]
 
 Tensor names follow llama.cpp's Llama layout; the query and key projections are permuted
 back into llama.cpp's rotary layout (the inverse of what transformers undoes on load).
@@ -47,7 +47,9 @@ def gguf_name(name: str) -> str | None:
     return None
 
 
-def convert(model_dir: Path, base_gguf: Path, out: Path) -> Path:
+def convert(model_dir: Path, base_gguf: Path, out: Path, f16: bool = False) -> Path:
+    """f16: matrices as float16 (half the bytes per generated token; llama.cpp on CPU is
+    memory-bound), norms stay float32."""
     import json
 
     from gguf import GGMLQuantizationType, GGUFReader, GGUFValueType, GGUFWriter
@@ -65,7 +67,7 @@ def convert(model_dir: Path, base_gguf: Path, out: Path) -> Path:
             writer.add_key_value(key, value, kind, sub_type=field.types[-1])
         else:
             writer.add_key_value(key, value, kind)
-    writer.add_file_type(0)                                    # all float32
+    writer.add_file_type(1 if f16 else 0)                      # mostly float16, or all float32
     tensors = load_file(str(model_dir / "model.safetensors"))
     tied = config.get("tie_word_embeddings", False)
     for name in sorted(tensors):
@@ -77,7 +79,10 @@ def convert(model_dir: Path, base_gguf: Path, out: Path) -> Path:
             weight = rotary_permute(weight, config["num_attention_heads"])
         elif target.endswith("attn_k.weight"):
             weight = rotary_permute(weight, config["num_key_value_heads"])
-        writer.add_tensor(target, weight, raw_dtype=GGMLQuantizationType.F32)
+        if f16 and weight.ndim == 2:
+            writer.add_tensor(target, weight.astype(np.float16), raw_dtype=GGMLQuantizationType.F16)
+        else:
+            writer.add_tensor(target, weight, raw_dtype=GGMLQuantizationType.F32)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
@@ -90,8 +95,9 @@ def main(argv=None) -> int:
     parser.add_argument("model_dir", type=Path)
     parser.add_argument("base_gguf", type=Path)
     parser.add_argument("out", type=Path)
+    parser.add_argument("--f16", action="store_true", help="float16 matrices")
     args = parser.parse_args(argv)
-    print(convert(args.model_dir, args.base_gguf, args.out))
+    print(convert(args.model_dir, args.base_gguf, args.out, args.f16))
     return 0
 
 
