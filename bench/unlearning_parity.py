@@ -64,7 +64,7 @@ def texts_of(path: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/unlearning-parity")
-    parser.add_argument("--stage", choices=["models", "unlearn", "all"], default="all")
+    parser.add_argument("--stage", choices=["models", "unlearn", "twin", "all"], default="all")
     parser.add_argument("--models", default="memorized,retrained",
                         help="which models the models stage trains (comma list; retrained_seed1 "
                              "is a second reference with another seed, for the PrivLeak noise)")
@@ -110,14 +110,50 @@ def main() -> int:
               for name in ("forget", "retain")}
         for name in args.runs.split(","):
             summary = unlearn_run(out, name, sets, qa, args)
-            results = (json.loads((out / "results.json").read_text())
-                       if (out / "results.json").is_file() else {})
-            results[name] = {"steps": summary["steps"], "stopped": summary["stopped"],
-                             "judged": summary["judged"], "trajectory": summary["trajectory"],
-                             "timings_s": summary["timings_s"]}
-            write_json_atomic(out / "results.json", results)
+            write_json_atomic(out / f"results_{name}.json", {
+                "steps": summary["steps"], "stopped": summary["stopped"],
+                "judged": summary["judged"], "trajectory": summary["trajectory"],
+                "timings_s": summary["timings_s"]})
             print(table(summary), flush=True)
+    if args.stage == "twin":
+        twin(out, sets, args)
     return 0
+
+
+def twin(out: Path, sets, args) -> None:
+    """A second retrained model (another seed, the same recipe) judged against the first:
+    what PrivLeak and forget quality read for a model that never saw the forget set.
+    Needs a finished run (its retrained_audit/criteria.json holds the reference's scores)."""
+    from mnemoscope.data import load_samples, DataConfig
+    from mnemoscope.models import load_model
+    from mnemoscope.signals import Context, signals
+    from mnemoscope.unlearning.criteria import (forget_quality, muse_auc, privleak,
+                                                privleak_ci)
+
+    run = next(p for p in (out / n for n in args.runs.split(","))
+               if (p / "retrained_audit" / "criteria.json").is_file())
+    reference = json.loads((run / "retrained_audit" / "criteria.json").read_text())
+    model = load_model(str(out / "retrained_seed1"), dtype="float32")
+    groups = {g: sorted(load_samples(DataConfig(str(sets[g]))), key=lambda s: s.id)
+              for g in ("forget", "holdout")}
+    scores = {g: model.score([s.text for s in groups[g]]) for g in groups}
+    result = {}
+    for name in ("loss", "zlib", "min_k", "min_k_plus_plus"):
+        signal = signals.get(name)()
+        mine = {g: [float(signal(sc, Context(text=s.text))) for sc, s in zip(scores[g], groups[g])]
+                for g in groups}
+        ref = reference["member_scores"][name]
+        result[name] = {
+            "auc_muse": muse_auc(mine["forget"], mine["holdout"]),
+            "auc_retrained_muse": muse_auc(ref["forget"], ref["holdout"]),
+            "privleak": privleak(muse_auc(mine["forget"], mine["holdout"]),
+                                 muse_auc(ref["forget"], ref["holdout"])),
+            "privleak_ci": privleak_ci(mine["forget"], mine["holdout"], ref["forget"],
+                                       ref["holdout"], resamples=1000),
+            "forget_quality": forget_quality(mine["forget"], ref["forget"]) if name == "loss"
+            else None}
+    write_json_atomic(out / "results_twin.json", result)
+    print(json.dumps(result, indent=1))
 
 
 RUNS = {"ihl_fila": ("ihl", "fila"), "ihl_default": ("ihl", "default"),
