@@ -202,14 +202,10 @@ def unlearn_run(out: Path, name: str, sets, qa, args) -> dict:
 
 
 def table(summary: dict) -> str:
-    rows = summary["judged"]["table"]
-    names = [k for k in rows[0] if k != "metric"]
-    lines = [f"{'metric':<58} " + " ".join(f"{n:>12}" for n in names)]
-    for row in rows:
-        lines.append(f"{row['metric']:<58} " + " ".join(
-            f"{'n/a':>12}" if row[n] is None else f"{row[n]:12.4f}" for n in names))
-    lines.append(f"steps {summary['steps']}, stopped: {summary['stopped']}")
-    return "\n".join(lines)
+    from mnemoscope.unlearning.run import judged_table
+
+    return (judged_table(summary["judged"]["table"])
+            + f"\nsteps {summary['steps']}, stopped: {summary['stopped']}")
 
 
 if __name__ == "__main__":

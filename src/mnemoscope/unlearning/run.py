@@ -39,7 +39,7 @@ from ..models import ModelConfig
 from ..runs import RunWriter, read_rows, write_json_atomic
 from ..types import InputError
 from .adapter import ADAPTER_DIR, FULL_DIR, MERGED_DIR
-from .config import AuditConfig, UnlearnConfig, UnlearnSpec
+from .config import AuditConfig, JudgeConfig, UnlearnConfig, UnlearnSpec
 
 log = logging.getLogger(__name__)
 
@@ -349,6 +349,20 @@ def headline_table(summary: dict[str, Any]) -> str:
     for row in summary["headline"]:
         lines.append(f"{row['metric']:<58} {show(row['before']):>9} {show(row['after']):>9}")
     lines.append(f"retain perplexity change: {summary['retain_perplexity_change_pct']:+.2f}%")
+    if summary.get("judged"):
+        lines += ["", f"judged against the retrained model ({summary['judged']['reference']}); "
+                  f"forget quality statistic: {summary['judged']['forget_quality_statistic']}",
+                  judged_table(summary["judged"]["table"])]
+    return "\n".join(lines)
+
+
+def judged_table(rows: list[dict[str, Any]]) -> str:
+    """The original / unlearned / retrained table as text."""
+    names = [k for k in rows[0] if k != "metric"] if rows else []
+    lines = [f"{'metric':<58} " + " ".join(f"{n:>10}" for n in names)]
+    for row in rows:
+        lines.append(f"{row['metric']:<58} " + " ".join(
+            f"{'n/a':>10}" if row[n] is None else f"{row[n]:10.3f}" for n in names))
     return "\n".join(lines)
 
 
@@ -357,9 +371,11 @@ def unlearn(model: str = "smollm2-135m", *, forget: str, retain: str, out: str,
             lora_init: str = "fila", save_merged: bool = False, text_column: str = "text",
             id_column: str | None = None, device: str = "auto", dtype: str = "auto",
             batch_size: int = 8, audit: AuditConfig | None = None, progress: bool = True,
-            **train: Any) -> UnlearnResult:
+            judge: JudgeConfig | None = None, **train: Any) -> UnlearnResult:
     """Python API: the same as `mnemoscope unlearn`. `train` takes the other fields of
-    UnlearnConfig (lora_rank, lora_alpha, learning_rate, max_steps, stop, ...)."""
+    UnlearnConfig (lora_rank, lora_alpha, learning_rate, max_steps, stop, ...); `judge`
+    (JudgeConfig(retrained=PATH) or JudgeConfig(retrain_base=MODEL, recipe=...)) compares
+    with a model retrained without the forget set."""
     def data(path):
         return None if path is None else DataConfig(path=str(path), text_column=text_column,
                                                     id_column=id_column)
@@ -368,5 +384,6 @@ def unlearn(model: str = "smollm2-135m", *, forget: str, retain: str, out: str,
                        model=ModelConfig(model=model, device=device, dtype=dtype,
                                          batch_size=batch_size),
                        train=UnlearnConfig(method=method, full=full, lora_init=lora_init, **train),
-                       audit=audit or AuditConfig(), save_merged=save_merged, progress=progress)
+                       audit=audit or AuditConfig(), save_merged=save_merged, progress=progress,
+                       judge=judge)
     return run_unlearn(spec)
