@@ -32,7 +32,8 @@ def write_jsonl(path: Path, records) -> Path:
     return path
 
 
-def make_sets(out: Path, n_forget: int, n_retain: int, n_holdout: int, seed: int) -> dict[str, Path]:
+def make_sets(out: Path, n_forget: int, n_retain: int, n_holdout: int,
+              seed: int) -> dict[str, Path]:
     records = synthetic_texts(n_forget + n_retain + n_holdout, seed)
     cuts = {"forget": records[:n_forget], "retain": records[n_forget:n_forget + n_retain],
             "holdout": records[n_forget + n_retain:]}
@@ -190,7 +191,8 @@ def unlearn_run(out: Path, name: str, sets, qa, args) -> dict:
                           learning_rate=args.lr, batch_size=8, seed=args.seed, stop="parity",
                           check_every=args.check_every, max_steps=args.max_steps,
                           privleak_tol=5.0)
-    spec = UnlearnSpec(forget=DataConfig(str(sets["forget"])), retain=DataConfig(str(sets["retain"])),
+    spec = UnlearnSpec(forget=DataConfig(str(sets["forget"])),
+                       retain=DataConfig(str(sets["retain"])),
                        holdout=DataConfig(str(sets["holdout"])), out=str(out / name),
                        model=ModelConfig(model=str(out / "memorized"), dtype="float32"),
                        train=train, audit=AuditConfig(bootstrap=args.bootstrap),

@@ -146,8 +146,9 @@ class Unlearn(Command):
 
         wants = args.retrained is not None or args.retrain_reference
         if not wants:
-            extra = [f for f, v in (("--forget-qa", args.forget_qa), ("--retain-qa", args.retain_qa),
-                                    ("--base", args.base)) if v is not None]
+            given = (("--forget-qa", args.forget_qa), ("--retain-qa", args.retain_qa),
+                     ("--base", args.base))
+            extra = [flag for flag, value in given if value is not None]
             if extra:
                 raise InputError(f"{extra[0]} is read only with a retrained reference: add "
                                  "--retrained PATH or --retrain-reference --base MODEL.")

@@ -30,7 +30,8 @@ PERTURBED = 3
 _RECORD = re.compile(
     r"^(?P<name>\S+ \S+), a (?P<age>\d+)-year-old (?P<job>\w+) from (?P<city>\S+), "
     r"(?P<event>.+?) on (?P<date>\w+ \d+ \w+)\. (?P<pronoun>She|He|They) carried "
-    r"(?P<count>\d+) (?P<objects>.+?) (?P<place>(?:to|across|into|behind|onto|up|through|down) .+?) "
+    r"(?P<count>\d+) (?P<objects>.+?) "
+    r"(?P<place>(?:to|across|into|behind|onto|up|through|down) .+?) "
     r"because (?P<reason>.+?)\.")
 
 

@@ -109,6 +109,10 @@ def forget_statistic(criteria: dict[str, Any]) -> tuple[str, list[float]]:
     return "loss", criteria["member_scores"]["loss"]["forget"]
 
 
+def _knowmem(criteria: dict[str, Any], group: str) -> float | None:
+    return (criteria.get(f"knowmem_{group}") or {}).get("rouge_l_f1")
+
+
 def judge_model(criteria: dict[str, Any], audit: dict[str, Any], retrained: dict[str, Any],
                 original_criteria: dict[str, Any], original_audit: dict[str, Any],
                 bootstrap: int) -> dict[str, Any]:
@@ -117,23 +121,22 @@ def judge_model(criteria: dict[str, Any], audit: dict[str, Any], retrained: dict
     leaks = {s: _privleak_of(criteria["member_scores"], retrained["member_scores"], s,
                              bootstrap if s == HEADLINE_SIGNAL else 0) for s in signals}
     stat, values = forget_statistic(criteria)
-    _, reference = forget_statistic(retrained) if stat == "loss" or retrained.get(
-        "truth_ratio_forget") else (None, None)
+    reference_stat, reference = forget_statistic(retrained)
+    quality = forget_quality(values, reference) if reference_stat == stat else None
     column: dict[str, Any] = {
         "verbmem": criteria["verbmem"],
-        "knowmem_forget": (criteria.get("knowmem_forget") or {}).get("rouge_l_f1"),
-        "knowmem_retain": (criteria.get("knowmem_retain") or {}).get("rouge_l_f1"),
+        "knowmem_forget": _knowmem(criteria, "forget"),
+        "knowmem_retain": _knowmem(criteria, "retain"),
         "privleak": leaks,
-        "forget_quality": {"statistic": stat,
-                           "p_value": forget_quality(values, reference) if reference else None},
+        "forget_quality": {"statistic": stat, "p_value": quality},
         "forget_quality_loss": forget_quality(criteria["member_scores"]["loss"]["forget"],
                                               retrained["member_scores"]["loss"]["forget"])
         if "loss" in signals else None,
         "retain_perplexity": audit["perplexity"]["retain"],
         "retain_perplexity_ratio": ratio(audit["perplexity"]["retain"],
                                          original_audit["perplexity"]["retain"]),
-        "knowmem_retain_ratio": ratio((criteria.get("knowmem_retain") or {}).get("rouge_l_f1"),
-                                      (original_criteria.get("knowmem_retain") or {}).get("rouge_l_f1")),
+        "knowmem_retain_ratio": ratio(_knowmem(criteria, "retain"),
+                                      _knowmem(original_criteria, "retain")),
         "forget_exact_extraction": audit["extraction"]["forget"]["exact"],
         "holdout_exact_extraction": audit["extraction"].get("holdout", {}).get("exact"),
         "fluency_holdout_perplexity_under_original":
@@ -190,7 +193,8 @@ class ParityCheck:
 
         ordered = sorted([(s.id, s.text, "forget") for s in self.forget]
                          + [(s.id, s.text, "holdout") for s in self.holdout],
-                         key=lambda x: (FORGET_PREFIX if x[2] == "forget" else HOLDOUT_PREFIX) + x[0])
+                         key=lambda x: (FORGET_PREFIX if x[2] == "forget"
+                                        else HOLDOUT_PREFIX) + x[0])
         scored = model.score([t for _, t, _ in ordered])
         point: dict[str, Any] = {}
         for name in self.watched:
