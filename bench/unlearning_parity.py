@@ -79,7 +79,9 @@ def main() -> int:
                         help="comma list of " + ", ".join(RUNS) + " (the first one's audits of "
                              "the memorized and retrained models are copied to the others)")
     parser.add_argument("--lr", type=float, default=1e-4)
-    parser.add_argument("--max-steps", type=int, default=30)
+    parser.add_argument("--max-steps", type=int, default=20)
+    parser.add_argument("--signals", default="loss,zlib,min_k,min_k_plus_plus",
+                        help="the audits' MIA signals (PrivLeak is reported for each)")
     parser.add_argument("--check-every", type=int, default=5)
     parser.add_argument("--bootstrap", type=int, default=200)
     parser.add_argument("--answer-tokens", type=int, default=12)
@@ -195,7 +197,9 @@ def unlearn_run(out: Path, name: str, sets, qa, args) -> dict:
                        retain=DataConfig(str(sets["retain"])),
                        holdout=DataConfig(str(sets["holdout"])), out=str(out / name),
                        model=ModelConfig(model=str(out / "memorized"), dtype="float32"),
-                       train=train, audit=AuditConfig(bootstrap=args.bootstrap),
+                       train=train,
+                       audit=AuditConfig(bootstrap=args.bootstrap,
+                                         signals=tuple(args.signals.split(","))),
                        judge=JudgeConfig(retrained=str(out / "retrained"),
                                          forget_qa=str(qa["forget"]), retain_qa=str(qa["retain"]),
                                          answer_tokens=args.answer_tokens))
