@@ -58,8 +58,11 @@ def _data_identity(config: DataConfig | None) -> dict[str, Any] | None:
 
 
 def _identity(spec: UnlearnSpec) -> dict[str, Any]:
+    train = asdict(spec.train)
+    if spec.train.stop != "parity":     # read only by --stop parity: older runs keep resuming
+        del train["privleak_tol"], train["parity_signals"]
     identity = {"forget": _data_identity(spec.forget), "retain": _data_identity(spec.retain),
-                "holdout": _data_identity(spec.holdout), "train": asdict(spec.train),
+                "holdout": _data_identity(spec.holdout), "train": train,
                 "audit": asdict(spec.audit), "save_merged": spec.save_merged}
     if spec.judge is not None:          # absent otherwise: older run folders keep resuming
         from ..data import data_hash
