@@ -155,6 +155,11 @@ class UnlearnSpec:
             raise InputError("PrivLeak compares forget with held-out texts under the retrained "
                              "and the unlearned model: pass --holdout FILE (texts never "
                              "trained on).")
+        if (self.train.stop == "parity" and self.audit.signals is not None
+                and not set(self.train.parity_signals) <= set(self.audit.signals)):
+            raise InputError("--parity-signals must be among the audit's --signals (the "
+                             "retrained model's scores come from its audit): add "
+                             + ",".join(self.train.parity_signals) + " to --signals")
         if self.train.stop == "parity" and self.judge is None:
             raise InputError("--stop parity measures PrivLeak against a retrained model: pass "
                              "--retrained PATH or --retrain-reference --base MODEL.")

@@ -101,12 +101,13 @@ def _privleak_of(scores: dict, reference: dict, signal: str, bootstrap: int) -> 
     return out
 
 
-def forget_statistic(criteria: dict[str, Any]) -> tuple[str, list[float]]:
+def forget_statistic(criteria: dict[str, Any]) -> tuple[str, list[float] | None]:
     """TOFU's per-question truth ratio when the forget QA gave one, else the per-text
-    loss signal (minus the mean NLL) of the forget texts."""
+    loss signal (minus the mean NLL) of the forget texts (None when the audit's signals
+    leave the loss out)."""
     if criteria.get("truth_ratio_forget"):
         return "truth_ratio", criteria["truth_ratio_forget"]
-    return "loss", criteria["member_scores"]["loss"]["forget"]
+    return "loss", (criteria["member_scores"].get("loss") or {}).get("forget")
 
 
 def _knowmem(criteria: dict[str, Any], group: str) -> float | None:
@@ -122,7 +123,8 @@ def judge_model(criteria: dict[str, Any], audit: dict[str, Any], retrained: dict
                              bootstrap if s == HEADLINE_SIGNAL else 0) for s in signals}
     stat, values = forget_statistic(criteria)
     reference_stat, reference = forget_statistic(retrained)
-    quality = forget_quality(values, reference) if reference_stat == stat else None
+    quality = (forget_quality(values, reference)
+               if reference_stat == stat and values and reference else None)
     column: dict[str, Any] = {
         "verbmem": criteria["verbmem"],
         "knowmem_forget": _knowmem(criteria, "forget"),
