@@ -121,6 +121,8 @@ def test_bad_reference_input_is_one_line(data, tiny_model_dir, tmp_path, capsys)
          "no such file"),
         (("--retrained", str(tiny_model_dir), "--stop", "parity", "--parity-signals",
           "lowercase"), "--parity-signals"),
+        (("--retrained", str(tiny_model_dir), "--stop", "parity", "--signals", "min_k"),
+         "must be among the audit's --signals"),
         (("--retrained", str(tmp_path / "missing-model")), "missing-model"),
         (("--retrained", str(tiny_model_dir), "--retrain-reference", "--base",
           str(tiny_model_dir)), "not both"),
