@@ -6,6 +6,10 @@ that found the memorization.
     train.py    the unlearning loop (LoRA through peft, or full fine-tuning), stopping rule
     adapter.py  saving the adapter (FILA folded back onto the original weights) and loading it
     audit.py    extraction, MIA AUROC, retain perplexity and fluency of one model
+    criteria.py ROUGE-L, PrivLeak (MUSE), forget quality and truth ratio (TOFU): pure numbers
+    qa.py       QA files, KnowMem and truth ratios of one model
+    judge.py    each model's criteria, the table against the retrained model, --stop parity
+    reference.py the retrained reference (--retrain-reference), trained once per run
     run.py      `run_unlearn(spec)`: the resumable run folder, and `unlearn(...)`, the Python API
 
 Importing this package does not import torch.
@@ -13,9 +17,9 @@ Importing this package does not import torch.
 
 from __future__ import annotations
 
-from .config import AuditConfig, UnlearnConfig, UnlearnSpec
+from .config import AuditConfig, JudgeConfig, UnlearnConfig, UnlearnSpec
 
-__all__ = ["AuditConfig", "UnlearnConfig", "UnlearnSpec", "run_unlearn", "unlearn"]
+__all__ = ["AuditConfig", "JudgeConfig", "UnlearnConfig", "UnlearnSpec", "run_unlearn", "unlearn"]
 
 
 def run_unlearn(spec: UnlearnSpec):

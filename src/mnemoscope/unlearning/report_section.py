@@ -35,6 +35,8 @@ class UnlearningSection:
         rows = [[r["metric"], r["before"], r["after"], _delta(r["before"], r["after"])]
                 for r in s["headline"]]
         parts.append(table_html(["metric", "before", "after", "change"], rows, "unlearning-table"))
+        if s.get("judged"):
+            parts.append(_judged(s))
         parts.append(self._examples(ctx))
         return "\n".join(parts)
 
@@ -64,3 +66,40 @@ def _yes(value) -> str:
 def _clip(text) -> str:
     text = "" if text is None else str(text)
     return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
+
+
+def _judged(s) -> str:
+    """The table against the retrained model, and the trajectory of the checks."""
+    judged = s["judged"]
+    names = [k for k in judged["table"][0] if k != "metric"] if judged["table"] else []
+    parts = ["<h3>Judged against a model retrained without the forget set</h3>",
+             "<p class='note'>Reference: " + escape(str(judged["reference"])) + ". PrivLeak "
+             "(MUSE) = (AUC - AUC of the retrained model) / AUC of the retrained model x 100, "
+             "AUC = P(a held-out text scores as more familiar than a forget text): 0 is as "
+             "private as retraining, strongly negative means the forget set still looks "
+             "familiar, positive means it looks less familiar than never-seen text "
+             "(over-unlearning). Forget quality (TOFU) = KS-test p-value against the retrained "
+             "model's per-text " + escape(str(judged["forget_quality_statistic"]).replace(
+                 "_", " ")) + " on the forget set: 1 = indistinguishable, near 0 = "
+             "distinguishable. VerbMem and KnowMem are ROUGE-L F1.</p>",
+             table_html(["metric", *names], [[r["metric"], *[r[n] for n in names]]
+                                             for r in judged["table"]], "unlearning-judged")]
+    trajectory = s.get("trajectory") or []
+    if trajectory:
+        from ..report.svg import lines_svg
+
+        steps = [float(p["step"]) for p in trajectory]
+        leaks = {k[len("privleak_"):]: [p.get(k) for p in trajectory]
+                 for k in trajectory[0] if k.startswith("privleak_")}
+        parts.append(lines_svg(steps, {f"PrivLeak % ({k})": v for k, v in leaks.items()},
+                               title="PrivLeak at each check", x_label="step",
+                               y_label="PrivLeak %", hline=0.0, hline_label="retrained",
+                               ident="unlearning-privleak"))
+        rates = {name: [p.get(key) for p in trajectory]
+                 for name, key in (("forget extraction rate", "forget_rate"),
+                                   ("VerbMem", "verbmem"),
+                                   ("forget quality (loss)", "forget_quality_loss"))}
+        parts.append(lines_svg(steps, rates, title="Extraction, VerbMem and forget quality "
+                               "at each check", x_label="step", y_label="value",
+                               y_range=(0.0, 1.0), ident="unlearning-checks"))
+    return "\n".join(parts)

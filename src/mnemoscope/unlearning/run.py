@@ -8,8 +8,12 @@
     DIR/model/              with full fine-tuning: the fine-tuned model
     DIR/training.json       loss per step, stopping checks, why it stopped, FILA stats
     DIR/after/              the audit of the unlearned model (read back from disk)
+    DIR/retrained/          with --retrain-reference: the reference model (reference.py)
+    DIR/retrained_audit/    the same audit of the retrained reference
+    DIR/<stage>/criteria.json  VerbMem, KnowMem, per-text scores, truth ratios (judge.py)
     DIR/parts/              one row per forget / held-out text: before vs after
-    DIR/summary.json        headline before/after figures, then every stage's summary
+    DIR/summary.json        headline before/after figures, then every stage's summary;
+                            with a reference, "judged": original / unlearned / retrained
     DIR/report.html         the run's report (unlearning section)
 
 Resuming: the before audit, the training and the after audit are stages. A finished stage
@@ -35,7 +39,7 @@ from ..models import ModelConfig
 from ..runs import RunWriter, read_rows, write_json_atomic
 from ..types import InputError
 from .adapter import ADAPTER_DIR, FULL_DIR, MERGED_DIR
-from .config import AuditConfig, UnlearnConfig, UnlearnSpec
+from .config import AuditConfig, JudgeConfig, UnlearnConfig, UnlearnSpec
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +58,25 @@ def _data_identity(config: DataConfig | None) -> dict[str, Any] | None:
 
 
 def _identity(spec: UnlearnSpec) -> dict[str, Any]:
-    return {"forget": _data_identity(spec.forget), "retain": _data_identity(spec.retain),
-            "holdout": _data_identity(spec.holdout), "train": asdict(spec.train),
-            "audit": asdict(spec.audit), "save_merged": spec.save_merged}
+    train = asdict(spec.train)
+    if spec.train.stop != "parity":     # read only by --stop parity: older runs keep resuming
+        del train["privleak_tol"], train["parity_signals"]
+    identity = {"forget": _data_identity(spec.forget), "retain": _data_identity(spec.retain),
+                "holdout": _data_identity(spec.holdout), "train": train,
+                "audit": asdict(spec.audit), "save_merged": spec.save_merged}
+    if spec.judge is not None:          # absent otherwise: older run folders keep resuming
+        from ..data import data_hash
+
+        judge = asdict(spec.judge)
+        for key in ("forget_qa", "retain_qa"):
+            if judge[key]:
+                judge[key] = {"path": judge[key], "hash": data_hash(judge[key])}
+        if spec.judge.retrained:
+            from ..models import identity_of
+
+            judge["retrained"] = identity_of(replace(spec.model, model=spec.judge.retrained))
+        identity["judge"] = judge
+    return identity
 
 
 def _load(config: DataConfig | None, role: str):
@@ -111,7 +131,7 @@ def _forget_older_model(out: Path) -> None:
                     ", ".join(str(p) for p in left[:3]))
 
 
-def _train(spec: UnlearnSpec, out: Path, forget, retain, target_rate) -> None:
+def _train(spec: UnlearnSpec, out: Path, forget, retain, target_rate, parity=None) -> None:
     from ..models import load_model
     from .adapter import save_adapter, save_full
     from .train import unlearn_steps
@@ -127,7 +147,7 @@ def _train(spec: UnlearnSpec, out: Path, forget, retain, target_rate) -> None:
         check = _forget_rate_check(trainee, forget, spec.audit, spec.train.stop_metric)
     clock = time.perf_counter()
     trained = unlearn_steps(trainee, [s.text for s in forget], [s.text for s in retain],
-                            spec.train, check=check, target_rate=target_rate,
+                            spec.train, check=check, target_rate=target_rate, parity=parity,
                             progress=spec.progress, log=log.info)
     seconds = time.perf_counter() - clock
     if spec.train.full:
@@ -198,6 +218,7 @@ def run_unlearn(spec: UnlearnSpec) -> UnlearnResult:
     forget, retain = _load(spec.forget, "forget"), _load(spec.retain, "retain")
     holdout = _load(spec.holdout, "held-out")
     _check_sets(forget, retain, holdout)
+    qa = _load_qa(spec)                  # a bad QA file fails here, before any model loads
     out = Path(spec.out)
     from ..models import identity_of
 
@@ -217,24 +238,95 @@ def run_unlearn(spec: UnlearnSpec) -> UnlearnResult:
     timings["audit_before"] = time.perf_counter() - clock
 
     target = before["extraction"]["holdout"][spec.train.stop_metric] if holdout else None
+    judging = None
+    if spec.judge is not None:
+        clock = time.perf_counter()
+        judging = _Judging(spec, out, qa, retain, original, before, stage)
+        timings["reference"] = time.perf_counter() - clock
     clock = time.perf_counter()
     if _trained(out, spec.train):
         log.info("unlearn %s: the unlearned model is already saved; not retraining", out)
     else:
-        _train(spec, out, forget, retain, target)
+        parity = judging.parity(forget, holdout, target) if spec.train.stop == "parity" else None
+        _train(spec, out, forget, retain, target, parity)
     timings["training"] = time.perf_counter() - clock
     training = json.loads((out / "training.json").read_text(encoding="utf-8"))
 
     clock = time.perf_counter()
-    after = audit_stage(out / "after", load_unlearned(spec.model, out, spec.train.full),
-                        original, **stage)
+    unlearned = load_unlearned(spec.model, out, spec.train.full)
+    after = audit_stage(out / "after", unlearned, original, **stage)
+    judged = judging.judge(unlearned, after) if judging is not None else None
     timings["audit_after"] = time.perf_counter() - clock
 
     if not writer.done_ids():
         writer.add(_comparison_rows(before, after))
         writer.flush()
-    summary = writer.finish(_summary(spec, training, before, after, timings), report=True)
+    summary = _summary(spec, training, before, after, timings)
+    if judged is not None:
+        summary["judged"] = judged
+        summary["trajectory"] = [p for p in training["curve"] if "forget_rate" in p]
+    summary = writer.finish(summary, report=True)
     return UnlearnResult(out, summary)
+
+
+def _load_qa(spec: UnlearnSpec):
+    """(forget QA, retain QA), each None when not given."""
+    if spec.judge is None:
+        return None, None
+    from .qa import load_qa
+
+    return tuple(load_qa(path) if path else None
+                 for path in (spec.judge.forget_qa, spec.judge.retain_qa))
+
+
+class _Judging:
+    """The retrained reference's side of the run: the model (trained or given), its audit
+    and criteria, the original model's criteria; then the unlearned model's column."""
+
+    def __init__(self, spec: UnlearnSpec, out: Path, qa, retain, original, before, stage):
+        from ..models import load_model
+        from .audit import audit_stage
+        from .judge import criteria_stage, true_suffixes
+        from .reference import ensure_retrained
+
+        judge = spec.judge
+        self.spec, self.out, self.original_audit = spec, out, before
+        self.forget_qa, self.retain_qa = qa
+        self.truths = true_suffixes(original, [s for s in stage["audit_samples"]
+                                               if s.id.startswith("forget:")],
+                                    spec.audit.prefix_tokens, spec.audit.suffix_tokens)
+        self.original = criteria_stage(out / "before", original, before, self.truths,
+                                       self.forget_qa, self.retain_qa, judge.answer_tokens)
+        path = ensure_retrained(judge, spec.model, out, [s.text for s in retain], spec.progress)
+        retrained = load_model(replace(spec.model, model=str(path)))
+        self.retrained_audit = audit_stage(out / "retrained_audit", retrained, original, **stage)
+        self.retrained = criteria_stage(out / "retrained_audit", retrained, self.retrained_audit,
+                                        self.truths, self.forget_qa, self.retain_qa,
+                                        judge.answer_tokens)
+
+    def parity(self, forget, holdout, target_rate):
+        from .judge import ParityCheck
+
+        audit, train = self.spec.audit, self.spec.train
+        return ParityCheck(forget, holdout, self.retrained["member_scores"],
+                           train.parity_signals, train.privleak_tol, target_rate,
+                           audit.prefix_tokens, audit.suffix_tokens, train.stop_metric)
+
+    def judge(self, unlearned, after) -> dict[str, Any]:
+        from .judge import compare, criteria_stage, forget_statistic, judge_model
+
+        mine = criteria_stage(self.out / "after", unlearned, after, self.truths, self.forget_qa,
+                              self.retain_qa, self.spec.judge.answer_tokens)
+        boot = self.spec.audit.bootstrap
+        columns = {name: judge_model(crit, audit, self.retrained, self.original,
+                                     self.original_audit, boot)
+                   for name, crit, audit in (("original", self.original, self.original_audit),
+                                             ("unlearned", mine, after),
+                                             ("retrained", self.retrained,
+                                              self.retrained_audit))}
+        return {"reference": str(self.spec.judge.retrained or self.out / "retrained"),
+                "forget_quality_statistic": forget_statistic(mine)[0],
+                "columns": columns, "table": compare(columns)}
 
 
 def _summary(spec, training, before, after, timings) -> dict[str, Any]:
@@ -263,6 +355,20 @@ def headline_table(summary: dict[str, Any]) -> str:
     for row in summary["headline"]:
         lines.append(f"{row['metric']:<58} {show(row['before']):>9} {show(row['after']):>9}")
     lines.append(f"retain perplexity change: {summary['retain_perplexity_change_pct']:+.2f}%")
+    if summary.get("judged"):
+        lines += ["", f"judged against the retrained model ({summary['judged']['reference']}); "
+                  f"forget quality statistic: {summary['judged']['forget_quality_statistic']}",
+                  judged_table(summary["judged"]["table"])]
+    return "\n".join(lines)
+
+
+def judged_table(rows: list[dict[str, Any]]) -> str:
+    """The original / unlearned / retrained table as text."""
+    names = [k for k in rows[0] if k != "metric"] if rows else []
+    lines = [f"{'metric':<58} " + " ".join(f"{n:>10}" for n in names)]
+    for row in rows:
+        lines.append(f"{row['metric']:<58} " + " ".join(
+            f"{'n/a':>10}" if row[n] is None else f"{row[n]:10.3f}" for n in names))
     return "\n".join(lines)
 
 
@@ -271,9 +377,11 @@ def unlearn(model: str = "smollm2-135m", *, forget: str, retain: str, out: str,
             lora_init: str = "fila", save_merged: bool = False, text_column: str = "text",
             id_column: str | None = None, device: str = "auto", dtype: str = "auto",
             batch_size: int = 8, audit: AuditConfig | None = None, progress: bool = True,
-            **train: Any) -> UnlearnResult:
+            judge: JudgeConfig | None = None, **train: Any) -> UnlearnResult:
     """Python API: the same as `mnemoscope unlearn`. `train` takes the other fields of
-    UnlearnConfig (lora_rank, lora_alpha, learning_rate, max_steps, stop, ...)."""
+    UnlearnConfig (lora_rank, lora_alpha, learning_rate, max_steps, stop, ...); `judge`
+    (JudgeConfig(retrained=PATH) or JudgeConfig(retrain_base=MODEL, recipe=...)) compares
+    with a model retrained without the forget set."""
     def data(path):
         return None if path is None else DataConfig(path=str(path), text_column=text_column,
                                                     id_column=id_column)
@@ -282,5 +390,6 @@ def unlearn(model: str = "smollm2-135m", *, forget: str, retain: str, out: str,
                        model=ModelConfig(model=model, device=device, dtype=dtype,
                                          batch_size=batch_size),
                        train=UnlearnConfig(method=method, full=full, lora_init=lora_init, **train),
-                       audit=audit or AuditConfig(), save_merged=save_merged, progress=progress)
+                       audit=audit or AuditConfig(), save_merged=save_merged, progress=progress,
+                       judge=judge)
     return run_unlearn(spec)

@@ -8,7 +8,9 @@ own seeded shuffle. AdamW at a constant rate, gradients clipped to norm 1.
 
 Stopping: after `max_steps` steps (default: `epochs` passes over the forget set), or, with
 stop="holdout", as soon as a check (every `check_every` steps) finds the forget set's
-greedy extraction rate at or below the held-out rate measured before unlearning.
+greedy extraction rate at or below the held-out rate measured before unlearning, or, with
+stop="parity", as soon as a check finds PrivLeak against the retrained model within the
+tolerance as well (judge.ParityCheck; every measure of the check goes into the curve).
 """
 
 from __future__ import annotations
@@ -88,10 +90,11 @@ def make_batches(model, texts: Sequence[str], config: UnlearnConfig, seed_offset
 
 def unlearn_steps(model, forget_texts: Sequence[str], retain_texts: Sequence[str],
                   config: UnlearnConfig, *, check: Callable[[], float] | None = None,
-                  target_rate: float | None = None, progress: bool = True,
+                  target_rate: float | None = None, parity=None, progress: bool = True,
                   log: Callable[[str], None] = lambda _: None) -> Trained:
     """Run the loop on `model` (an HF backend) in place and return what to save.
-    `check()` returns the forget set's current extraction rate (stop="holdout")."""
+    `check()` returns the forget set's current extraction rate (stop="holdout"); `parity`
+    (a judge.ParityCheck) measures `model` at each check (stop="parity")."""
     import torch
 
     torch.manual_seed(config.seed)
@@ -102,6 +105,8 @@ def unlearn_steps(model, forget_texts: Sequence[str], retain_texts: Sequence[str
     after_step = None
     if check is not None:
         after_step = _holdout_check(trained, check, target_rate, config.check_every, steps, log)
+    elif parity is not None:
+        after_step = _parity_check(trained, model, parity, config.check_every, steps, log)
     trained.curve = train_loop(trained.trainable, steps,
                                _step_fn(trained.trainable, forget, retain, config),
                                lr=config.lr, after_step=after_step,
@@ -138,6 +143,25 @@ def _holdout_check(trained: Trained, check: Callable[[], float], target_rate: fl
         log(f"step {step}: forget extraction rate {rate:.3f} (target {target_rate:.3f})")
         if target_rate is not None and rate <= target_rate + 1e-12:
             trained.stopped = "holdout_reached"
+            return True
+        return False
+    return after_step
+
+
+def _parity_check(trained: Trained, model, parity, every: int, steps: int,
+                  log: Callable[[str], None]):
+    """The loop's after-step hook for stop="parity": every `every` steps and at the last,
+    parity.measure(model) in eval mode, added to the step's point; parity stops training."""
+    def after_step(step: int, curve: list) -> bool:
+        if step % every and step != steps:
+            return False
+        trained.trainable.eval()
+        point = parity.measure(model)
+        curve[-1].update(point)
+        log(f"step {step}: " + ", ".join(f"{k} {v:.3f}" for k, v in point.items()
+                                         if isinstance(v, float)))
+        if parity.reached(point):
+            trained.stopped = "parity_reached"
             return True
         return False
     return after_step

@@ -1,0 +1,218 @@
+"""Unlearning judged against a retrained model, on the embedded model (docs/unlearning.md,
+"Judged against a retrained model"):
+
+    python bench/unlearning_parity.py --out runs/unlearning-parity --stage models
+    python bench/unlearning_parity.py --out runs/unlearning-parity --stage unlearn
+
+1. Data: seeded synthetic records (lab/synthetic.py): --forget, --retain, --holdout texts,
+   and the synthetic QA (lab/synthetic_qa.py) about the forget and retain records.
+2. Models (cached; a rerun skips them): the memorizing model, a full fine-tune of the
+   embedded SmolLM2-135M on forget + retain, and the retrained model, the same recipe
+   (epochs, rate, batch, seed) on the retain texts alone (what "never trained on the forget
+   set" looks like).
+3. Unlearning runs (`run_unlearn`, one resumable folder each) against the retrained model.
+Writes OUT/results.json and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from mnemoscope.lab.config import TrainConfig
+from mnemoscope.lab.synthetic import synthetic_texts
+from mnemoscope.lab.synthetic_qa import synthetic_qa
+from mnemoscope.runs import write_json_atomic
+
+
+def write_jsonl(path: Path, records) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def make_sets(out: Path, n_forget: int, n_retain: int, n_holdout: int,
+              seed: int) -> dict[str, Path]:
+    records = synthetic_texts(n_forget + n_retain + n_holdout, seed)
+    cuts = {"forget": records[:n_forget], "retain": records[n_forget:n_forget + n_retain],
+            "holdout": records[n_forget + n_retain:]}
+    out.mkdir(parents=True, exist_ok=True)
+    return {name: write_jsonl(out / f"{name}.jsonl", group) for name, group in cuts.items()}
+
+
+def train_model(target: Path, texts: list[str], recipe: TrainConfig, curve_file: Path) -> Path:
+    from mnemoscope.lab.train import fine_tune, save_model
+    from mnemoscope.models import load_model
+
+    if (target / "config.json").is_file():
+        print(f"cached: {target}", flush=True)
+        return target
+    model = load_model("smollm2-135m", dtype="float32")
+    clock = time.perf_counter()
+    curve = fine_tune(model, texts, recipe)
+    save_model(model, target)
+    write_json_atomic(curve_file, {"seconds": round(time.perf_counter() - clock, 1),
+                                   "steps": curve})
+    print(f"trained {target} in {time.perf_counter() - clock:.0f} s", flush=True)
+    return target
+
+
+def texts_of(path: Path) -> list[str]:
+    return [json.loads(line)["text"] for line in path.read_text().splitlines()]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="runs/unlearning-parity")
+    parser.add_argument("--stage", choices=["models", "unlearn", "twin", "all"], default="all")
+    parser.add_argument("--models", default="memorized,retrained",
+                        help="which models the models stage trains (comma list; retrained_seed1 "
+                             "is a second reference with another seed, for the PrivLeak noise)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--forget", type=int, default=40)
+    parser.add_argument("--retain", type=int, default=40)
+    parser.add_argument("--holdout", type=int, default=40)
+    parser.add_argument("--memorize-epochs", type=int, default=12)
+    parser.add_argument("--memorize-lr", type=float, default=1e-4)
+    parser.add_argument("--runs", default="ihl_fila,ga_fila,ihl_default,gd_fila",
+                        help="comma list of " + ", ".join(RUNS) + " (the first one's audits of "
+                             "the memorized and retrained models are copied to the others)")
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--max-steps", type=int, default=20)
+    parser.add_argument("--signals", default="loss,zlib,min_k,min_k_plus_plus",
+                        help="the audits' MIA signals (PrivLeak is reported for each)")
+    parser.add_argument("--check-every", type=int, default=5)
+    parser.add_argument("--bootstrap", type=int, default=200)
+    parser.add_argument("--answer-tokens", type=int, default=12)
+    parser.add_argument("--qa-kinds", default="age,job,city",
+                        help="which of the synthetic QA's six question kinds to ask")
+    args = parser.parse_args()
+    out = Path(args.out)
+    sets = make_sets(out, args.forget, args.retain, args.holdout, args.seed)
+    recipe = TrainConfig(method="full", epochs=args.memorize_epochs, learning_rate=args.memorize_lr,
+                         batch_size=8, seed=args.seed)
+    write_json_atomic(out / "recipe.json", {"args": vars(args)})
+    if args.stage in ("models", "all"):
+        wanted = args.models.split(",")
+        if "memorized" in wanted:
+            train_model(out / "memorized", texts_of(sets["forget"]) + texts_of(sets["retain"]),
+                        recipe, out / "memorized_curve.json")
+        if "retrained" in wanted:
+            train_model(out / "retrained", texts_of(sets["retain"]), recipe,
+                        out / "retrained_curve.json")
+        if "retrained_seed1" in wanted:
+            train_model(out / "retrained_seed1", texts_of(sets["retain"]),
+                        TrainConfig(**{**recipe.__dict__, "seed": args.seed + 1}),
+                        out / "retrained_seed1_curve.json")
+    if args.stage in ("unlearn", "all"):
+        qa = {name: write_jsonl(out / f"{name}_qa.jsonl",
+                                [q for q in synthetic_qa(json.loads(line) for line in
+                                                         sets[name].read_text().splitlines())
+                                 if q["id"].rsplit(":", 1)[1] in args.qa_kinds.split(",")])
+              for name in ("forget", "retain")}
+        for name in args.runs.split(","):
+            summary = unlearn_run(out, name, sets, qa, args)
+            write_json_atomic(out / f"results_{name}.json", {
+                "steps": summary["steps"], "stopped": summary["stopped"],
+                "judged": summary["judged"], "trajectory": summary["trajectory"],
+                "timings_s": summary["timings_s"]})
+            print(table(summary), flush=True)
+    if args.stage == "twin":
+        twin(out, sets, args)
+    return 0
+
+
+def twin(out: Path, sets, args) -> None:
+    """A second retrained model (another seed, the same recipe) judged against the first:
+    what PrivLeak and forget quality read for a model that never saw the forget set.
+    Needs a finished run (its retrained_audit/criteria.json holds the reference's scores)."""
+    from mnemoscope.data import load_samples, DataConfig
+    from mnemoscope.models import load_model
+    from mnemoscope.signals import Context, signals
+    from mnemoscope.unlearning.criteria import (forget_quality, muse_auc, privleak,
+                                                privleak_ci)
+
+    run = next(p for p in (out / n for n in args.runs.split(","))
+               if (p / "retrained_audit" / "criteria.json").is_file())
+    reference = json.loads((run / "retrained_audit" / "criteria.json").read_text())
+    model = load_model(str(out / "retrained_seed1"), dtype="float32")
+    groups = {g: sorted(load_samples(DataConfig(str(sets[g]))), key=lambda s: s.id)
+              for g in ("forget", "holdout")}
+    scores = {g: model.score([s.text for s in groups[g]]) for g in groups}
+    result = {}
+    for name in ("loss", "zlib", "min_k", "min_k_plus_plus"):
+        signal = signals.get(name)()
+        mine = {g: [float(signal(sc, Context(text=s.text))) for sc, s in zip(scores[g], groups[g])]
+                for g in groups}
+        ref = reference["member_scores"][name]
+        result[name] = {
+            "auc_muse": muse_auc(mine["forget"], mine["holdout"]),
+            "auc_retrained_muse": muse_auc(ref["forget"], ref["holdout"]),
+            "privleak": privleak(muse_auc(mine["forget"], mine["holdout"]),
+                                 muse_auc(ref["forget"], ref["holdout"])),
+            "privleak_ci": privleak_ci(mine["forget"], mine["holdout"], ref["forget"],
+                                       ref["holdout"], resamples=1000),
+            "forget_quality": forget_quality(mine["forget"], ref["forget"]) if name == "loss"
+            else None}
+    write_json_atomic(out / "results_twin.json", result)
+    print(json.dumps(result, indent=1))
+
+
+RUNS = {"ihl_fila": ("ihl", "fila"), "ihl_default": ("ihl", "default"),
+        "ga_fila": ("ga", "fila"), "gd_fila": ("gd", "fila")}
+
+
+def seed_from(first: Path, target: Path) -> None:
+    """Give a new run folder the first run's audits of the same memorized and retrained
+    models (before/, retrained_audit/), so that they are not redone (their identity is the
+    same: the same models, texts and audit settings)."""
+    import shutil
+
+    from mnemoscope.runs import MARKER_FILE
+
+    if target.exists() or not (first / "retrained_audit" / "criteria.json").is_file():
+        return
+    target.mkdir(parents=True)
+    (target / MARKER_FILE).touch()
+    for stage in ("before", "retrained_audit"):
+        shutil.copytree(first / stage, target / stage)
+
+
+def unlearn_run(out: Path, name: str, sets, qa, args) -> dict:
+    from mnemoscope.data import DataConfig
+    from mnemoscope.models import ModelConfig
+    from mnemoscope.unlearning import AuditConfig, UnlearnConfig, UnlearnSpec, run_unlearn
+    from mnemoscope.unlearning.config import JudgeConfig
+
+    method, init = RUNS[name]
+    first = out / args.runs.split(",")[0]
+    if out / name != first:
+        seed_from(first, out / name)
+    train = UnlearnConfig(method=method, lora_init=init, lora_rank=32, lora_alpha=64,
+                          learning_rate=args.lr, batch_size=8, seed=args.seed, stop="parity",
+                          check_every=args.check_every, max_steps=args.max_steps,
+                          privleak_tol=5.0)
+    spec = UnlearnSpec(forget=DataConfig(str(sets["forget"])),
+                       retain=DataConfig(str(sets["retain"])),
+                       holdout=DataConfig(str(sets["holdout"])), out=str(out / name),
+                       model=ModelConfig(model=str(out / "memorized"), dtype="float32"),
+                       train=train,
+                       audit=AuditConfig(bootstrap=args.bootstrap,
+                                         signals=tuple(args.signals.split(","))),
+                       judge=JudgeConfig(retrained=str(out / "retrained"),
+                                         forget_qa=str(qa["forget"]), retain_qa=str(qa["retain"]),
+                                         answer_tokens=args.answer_tokens))
+    print(f"== {name}", flush=True)
+    return run_unlearn(spec).summary
+
+
+def table(summary: dict) -> str:
+    from mnemoscope.unlearning.run import judged_table
+
+    return (judged_table(summary["judged"]["table"])
+            + f"\nsteps {summary['steps']}, stopped: {summary['stopped']}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
