@@ -539,6 +539,14 @@ CASES: dict[str, Case] = {
         lambda f: inject(f, facts=f.jsonl("na.jsonl", [{**FACT, "probes": [
             {"type": "reverse", "format": "qa", "prompt": "Qor was founded by"}]}])),
         "na.jsonl line 1", "'answer'", "docs/knowledge.md"),
+    "knowledge inject non-UTF-8 facts": case(
+        lambda f: inject(f, facts=f.latin1("kl.jsonl")),
+        "kl.jsonl line 1", "not UTF-8", TO_UTF8),
+    "unlearn --forget-qa not UTF-8": case(
+        lambda f: unlearn(f, "--retrained", f.tiny, "--holdout", f.jsonl(
+            "held.jsonl", [{"id": f"h{i}", "text": f"the road {i} and the city"} for i in range(4)]),
+            "--forget-qa", f.latin1("qa.jsonl")),
+        "qa.jsonl line 1", "not UTF-8", TO_UTF8),
     # ---------------------------------------------------------------- watermark
     "embed non-UTF-8 data": case(
         lambda f: embed(f, data=f.latin1("wl.jsonl")),

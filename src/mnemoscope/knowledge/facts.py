@@ -68,11 +68,9 @@ def read_facts(path: str | Path) -> list[dict[str, Any]]:
         raise InputError(f"{path}: no such file. Write one with `mnemoscope knowledge "
                          "generate --n 200 -o facts.jsonl`, or see docs/knowledge.md.")
     facts, fact_ids, probe_ids = [], set(), set()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    for line, text in enumerate(lines, 1):
+    from ..data import text_lines
+
+    for line, text in text_lines(path):       # InputError names the line of a non-UTF-8 byte
         if not text.strip():
             continue
         try:

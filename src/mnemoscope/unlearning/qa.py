@@ -54,7 +54,9 @@ def load_qa(path: str | Path) -> list[Question]:
     if not path.is_file():
         raise InputError(f"{path}: no such QA file (JSON lines with question and answer).")
     questions, seen = [], set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    from ..data import text_lines
+
+    for number, line in text_lines(path):     # InputError names the line of a non-UTF-8 byte
         if not line.strip():
             continue
         where = f"{path} line {number}"
