@@ -191,6 +191,18 @@ def prepare_views(signals: Sequence[Signal], options: Mapping[str, Any],
     return tuple(views.get(name).prepare(setup) for name in _views_needed(signals))
 
 
+def _score_identity(spec: ScoreSpec, prepared: Sequence[Any],
+                    signals: Sequence[Signal]) -> dict[str, Any]:
+    """The audit's own block of a score run's identity (one checkpoint or a series)."""
+    return {
+        "views": {v.registry_name: resume_identity(v.identity()) for v in prepared
+                  if v.identity() is not None},
+        "data": data_identity(spec.data),
+        "signals": [{"name": s.registry_name, "params": s.params(), "column": s.column}
+                    for s in signals],
+        "save_tokens": spec.save_tokens, "seed": spec.seed}
+
+
 def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model | None = None,
               engine: str = "local", ray_address: str | None = None,
               workers: int = 2, samples: Sequence[Sample] | None = None) -> ScoreResult:
@@ -238,13 +250,7 @@ def run_score(spec: ScoreSpec, *, model: Model | None = None, reference: Model |
                  len(excluded))
         samples = [s for s in samples if s.id not in excluded]
     job = ScoreJob(model_config, prepared, tuple(signals), spec.save_tokens)
-    identity = {
-        "views": {v.registry_name: resume_identity(v.identity()) for v in prepared
-                  if v.identity() is not None},
-        "data": data_identity(spec.data),
-        "signals": [{"name": s.registry_name, "params": s.params(), "column": s.column}
-                    for s in signals],
-        "save_tokens": spec.save_tokens, "seed": spec.seed}
+    identity = _score_identity(spec, prepared, signals)
     run = RunWriter.open(spec.out, "score", identity, model=model_identity,
                          runtime={"batch_size": spec.model.batch_size, "device": spec.model.device,
                                   "chunk_size": spec.chunk_size, "engine": engine})
@@ -278,8 +284,6 @@ def run_score_series(spec: ScoreSpec, series, *, reference: Model | None = None,
     run: one row per text and checkpoint, id `<checkpoint>/<text id>`, with `checkpoint`,
     `step` and `sample_id` columns. Each signal's summary is that of the last checkpoint,
     plus `by_checkpoint`: the same metrics for every checkpoint, in order."""
-    from dataclasses import replace
-
     from .models import identity_of
 
     if engine != "local":
@@ -296,13 +300,7 @@ def run_score_series(spec: ScoreSpec, series, *, reference: Model | None = None,
     prepared = prepare_views(signals, options, samples, spec.model, engine, seed=spec.seed)
     excluded = frozenset().union(*(v.excluded_ids() for v in prepared))
     samples = [s for s in samples if s.id not in excluded]
-    identity = {
-        "views": {v.registry_name: resume_identity(v.identity()) for v in prepared
-                  if v.identity() is not None},
-        "data": data_identity(spec.data),
-        "signals": [{"name": s.registry_name, "params": s.params(), "column": s.column}
-                    for s in signals],
-        "save_tokens": spec.save_tokens, "seed": spec.seed}
+    identity = _score_identity(spec, prepared, signals)
     model_identity = {"name": f"{len(series)} checkpoints of {Path(series[0].path).parent.name}",
                       "checkpoints": [{"checkpoint": c.label, "step": c.step,
                                        **resume_identity(i)} for c, i in zip(series, identities)],

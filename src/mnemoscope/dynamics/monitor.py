@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..extraction.canaries import Canary
+from ..fileio import fsync_folder
 from ..runs import PARTS_DIR, RunWriter, read_rows
 from ..types import InputError
 from .config import DynamicsConfig
@@ -172,19 +173,6 @@ def set_aside_after(run_dir: Path, step: int) -> set[int]:
             os.replace(part, aside / part.name)
             moved |= late
     if moved:
-        _sync_folder(run_dir / PARTS_DIR)
+        fsync_folder(run_dir / PARTS_DIR)
     return moved
 
-
-def _sync_folder(directory: Path) -> None:
-    """fsync a folder, so the moves survive a power loss (where the OS allows it)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
