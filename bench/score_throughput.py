@@ -34,6 +34,30 @@ def make_texts(count: int, words: int) -> list[str]:
     return [" ".join(rng.choice(vocab) for _ in range(words)).capitalize() + "." for _ in range(count)]
 
 
+def bare_pass(model, texts, batch_size):
+    """(a): model(input_ids) with full logits over length-sorted batches, no statistics.
+    Returns the timed function and the number of scored tokens."""
+    import torch
+
+    encoded = [[model.start_token_id] + model.encode(t) for t in texts]
+    order = sorted(range(len(encoded)), key=lambda k: len(encoded[k]))
+    batches = [[encoded[k] for k in order[i:i + batch_size]]
+               for i in range(0, len(order), batch_size)]
+
+    def run() -> None:
+        with torch.inference_mode():
+            for batch in batches:
+                width = max(map(len, batch))
+                ids = torch.zeros((len(batch), width), dtype=torch.long)
+                mask = torch.zeros_like(ids)
+                for r, seq in enumerate(batch):
+                    ids[r, :len(seq)] = torch.tensor(seq)
+                    mask[r, :len(seq)] = 1
+                model.model(input_ids=ids, attention_mask=mask).logits
+
+    return run, sum(len(e) - 1 for e in encoded)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="smollm2-135m")
@@ -53,22 +77,8 @@ def main() -> None:
     model = load_model(args.model, batch_size=args.batch_size, dtype="float32")
     texts = make_texts(args.texts, args.words)
     signals = default_signals()
-    encoded = [[model.start_token_id] + model.encode(t) for t in texts]
-    n_tokens = sum(len(e) - 1 for e in encoded)
-    order = sorted(range(len(encoded)), key=lambda k: len(encoded[k]))
-    batches = [[encoded[k] for k in order[i:i + args.batch_size]]
-               for i in range(0, len(order), args.batch_size)]
-
-    def bare() -> None:
-        with torch.inference_mode():
-            for batch in batches:
-                width = max(map(len, batch))
-                ids = torch.zeros((len(batch), width), dtype=torch.long)
-                mask = torch.zeros_like(ids)
-                for r, seq in enumerate(batch):
-                    ids[r, :len(seq)] = torch.tensor(seq)
-                    mask[r, :len(seq)] = 1
-                model.model(input_ids=ids, attention_mask=mask).logits
+    bare, n_tokens = bare_pass(model, texts, args.batch_size)
+    encoded = [[model.start_token_id] + model.encode(t) for t in texts]    # for (c)
 
     def ours(scorer=model):
         def run() -> None:

@@ -25,6 +25,9 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from score_throughput import bare_pass  # noqa: E402  (the same bare pass as the throughput bench)
 
 # (label, --signals spec, view options)
 CASES = [
@@ -42,27 +45,6 @@ CASES = [
     ("samia k=10", "samia", {}),
     ("loss(tokens=content_after_function)", "loss(tokens=content_after_function)", {}),
 ]
-
-
-def bare_pass(model, texts, batch_size):
-    import torch
-
-    encoded = [[model.start_token_id] + model.encode(t) for t in texts]
-    order = sorted(range(len(encoded)), key=lambda k: len(encoded[k]))
-    batches = [[encoded[k] for k in order[i:i + batch_size]] for i in range(0, len(order), batch_size)]
-
-    def run() -> None:
-        with torch.inference_mode():
-            for batch in batches:
-                width = max(map(len, batch))
-                ids = torch.zeros((len(batch), width), dtype=torch.long)
-                mask = torch.zeros_like(ids)
-                for r, seq in enumerate(batch):
-                    ids[r, :len(seq)] = torch.tensor(seq)
-                    mask[r, :len(seq)] = 1
-                model.model(input_ids=ids, attention_mask=mask).logits
-
-    return run, sum(len(e) - 1 for e in encoded)
 
 
 def best_of(fn, repeats: int) -> float:
