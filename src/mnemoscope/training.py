@@ -56,13 +56,11 @@ def pad_batch(sequences: Sequence[TokenSequence], pad: int):
     are -100 outside each sequence's loss span."""
     import torch
 
-    width = max(len(s) for s, _ in sequences)
-    ids = torch.full((len(sequences), width), pad, dtype=torch.long)
-    mask = torch.zeros_like(ids)
+    from .models.base import right_pad
+
+    ids, mask = right_pad([seq for seq, _ in sequences], pad)
     labels = torch.full_like(ids, -100)
     for row, (seq, loss_from) in enumerate(sequences):
-        ids[row, : len(seq)] = torch.tensor(seq)
-        mask[row, : len(seq)] = 1
         # position 0 is never a target (nothing predicts it); HF shifts labels itself
         labels[row, loss_from: len(seq)] = ids[row, loss_from: len(seq)]
     return ids, mask, labels

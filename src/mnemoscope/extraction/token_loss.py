@@ -22,6 +22,8 @@ def continuation_logprobs(model, contexts: Sequence[Sequence[int]],
     """sum_t log p(continuation_t | start, context, continuation_<t) for each pair; shape (N,)."""
     import torch
 
+    from ..models.base import right_pad
+
     network = getattr(model, "model", None)
     if network is None or not hasattr(model, "start_token_id"):
         raise InputError(f"model {getattr(model, 'name', model)!r} does not expose token-level "
@@ -44,12 +46,7 @@ def continuation_logprobs(model, contexts: Sequence[Sequence[int]],
             keys = [k for k in order[begin:begin + batch_size] if continuations[k]]
             if not keys:
                 continue
-            width = max(len(sequences[k]) for k in keys)
-            ids = torch.full((len(keys), width), pad, dtype=torch.long)
-            mask = torch.zeros_like(ids)
-            for row, k in enumerate(keys):
-                ids[row, : len(sequences[k])] = torch.tensor(sequences[k])
-                mask[row, : len(sequences[k])] = 1
+            ids, mask = right_pad([sequences[k] for k in keys], pad)
             rows, cols, targets = [], [], []
             for row, k in enumerate(keys):
                 n = len(sequences[k]) - first_scored[k]

@@ -20,6 +20,7 @@ def choice_logprobs(model, pairs: Sequence[tuple[str, str]], batch_size: int) ->
     """Sum of log p(continuation tokens | start, prompt) for each (prompt, continuation)."""
     import torch
 
+    from ..models.base import right_pad
     from ..training import device_of, pad_id
 
     start = [] if model.start_token_id is None else [int(model.start_token_id)]
@@ -30,12 +31,7 @@ def choice_logprobs(model, pairs: Sequence[tuple[str, str]], batch_size: int) ->
     for first in range(0, len(order), batch_size):
         rows = order[first:first + batch_size]
         seqs = [encoded[k][0] + encoded[k][1] for k in rows]
-        width = max(len(s) for s in seqs)
-        ids = torch.full((len(seqs), width), pad, dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        for r, seq in enumerate(seqs):
-            ids[r, :len(seq)] = torch.tensor(seq)
-            mask[r, :len(seq)] = 1
+        ids, mask = right_pad(seqs, pad)
         with torch.inference_mode():
             logits = model.model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
             logp = torch.log_softmax(logits.float(), dim=-1)        # (B, T, V)

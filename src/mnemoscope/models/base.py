@@ -120,3 +120,17 @@ def backend_class(name: str) -> type:
         known = ", ".join(sorted(set(BUILTIN_BACKENDS) | set(backends.names())))
         raise InputError(f"unknown backend {name!r}; use one of {known}")
     return backends.get(name)
+
+
+def right_pad(sequences: Sequence[Sequence[int]], pad: int):
+    """(ids, attention mask) for a batch of token sequences: long tensors (batch, longest),
+    each sequence from column 0 and `pad` after it; the mask is 1 on the real tokens."""
+    import torch
+
+    width = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), width), pad, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for row, seq in enumerate(sequences):
+        ids[row, : len(seq)] = torch.tensor(seq)
+        mask[row, : len(seq)] = 1
+    return ids, mask

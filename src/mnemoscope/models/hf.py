@@ -27,7 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..types import Capabilities, InputError, TokenScores
-from .base import ModelConfig, backends
+from .base import ModelConfig, backends, right_pad
 
 log = logging.getLogger(__name__)
 
@@ -432,13 +432,8 @@ class HFModel:
                 for ids, (lp, mean, var), cut in zip(texts_ids, stats, truncated)]
 
     def _score_batch(self, batch: list[_Segment], torch) -> list[tuple[np.ndarray, ...]]:
-        width = max(len(s.input_ids) for s in batch)
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for row, seg in enumerate(batch):
-            input_ids[row, : len(seg.input_ids)] = torch.tensor(seg.input_ids)
-            mask[row, : len(seg.input_ids)] = 1
+        input_ids, mask = right_pad([s.input_ids for s in batch], pad)
         input_ids, mask = input_ids.to(self.device), mask.to(self.device)
         from .vocab_stats import DEFAULT_CHUNK_ROWS, token_stats
 

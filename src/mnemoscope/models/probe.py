@@ -40,6 +40,7 @@ def probe(model, texts: Sequence[str], *, hidden: bool = True) -> list[Probe]:
     """One Probe per text, for a Hugging Face backend (loaded or `HFModel.from_network`)."""
     import torch
 
+    from .base import right_pad
     from .vocab_stats import DEFAULT_CHUNK_ROWS, token_stats
 
     decoder, head, logit_fn = model._decoder, model._head, model._logit_fn
@@ -62,12 +63,7 @@ def probe(model, texts: Sequence[str], *, hidden: bool = True) -> list[Probe]:
     with torch.inference_mode():
         for begin in range(0, len(order), model.batch_size):
             keys = order[begin:begin + model.batch_size]
-            width = max(len(encoded[k]) for k in keys)
-            ids = torch.full((len(keys), width), pad, dtype=torch.long)
-            mask = torch.zeros_like(ids)
-            for row, k in enumerate(keys):
-                ids[row, : len(encoded[k])] = torch.tensor(encoded[k])
-                mask[row, : len(encoded[k])] = 1
+            ids, mask = right_pad([encoded[k] for k in keys], pad)
             ids, mask = ids.to(model.device), mask.to(model.device)
             result = decoder(input_ids=ids, attention_mask=mask, output_hidden_states=hidden,
                              use_cache=False)
