@@ -137,3 +137,48 @@ def test_bad_reference_input_is_one_line(data, tiny_model_dir, tmp_path, capsys)
                  "--retain", str(data["retain"]), "--out", str(tmp_path / "c"),
                  "--retrained", str(tiny_model_dir)])
     assert code == 2 and "--holdout FILE" in capsys.readouterr().err
+
+
+class _EchoModel:
+    """Answers every question with its prompt's last line but one (the shots' last answer),
+    recording the prompts it was given."""
+
+    def __init__(self):
+        self.prompts = []
+
+    def encode(self, text):
+        self.prompts.append(text)
+        return [len(self.prompts) - 1]
+
+    def decode(self, ids):
+        return " Mercury"
+
+    def generate_tokens(self, prompts, **_):
+        return [[[p[0]]] for p in prompts]
+
+
+def test_knowmem_asks_after_the_shots_and_a_stale_cache_is_asked_again(tmp_path):
+    from mnemoscope.unlearning.judge import criteria_stage
+    from mnemoscope.unlearning.qa import KNOWMEM_PROMPT, SHOTS, Question
+
+    questions = [Question("q0", "Which planet?", "Mercury"), Question("q1", "Who?", "Ada")]
+    stage = tmp_path / "after"
+    stage.mkdir()
+    old = {"verbmem": 0.5, "member_scores": {"loss": {"forget": [1.0], "holdout": [2.0]}},
+           "truth_ratio_forget": [0.25],
+           "knowmem_forget": {"rouge_l_f1": 0.0, "questions": 2, "per_question": {}}}
+    (stage / "criteria.json").write_text(json.dumps(old))
+    model = _EchoModel()
+    result = criteria_stage(stage, model, {}, {}, questions, None, 4)
+    assert model.prompts == [SHOTS + "Question: Which planet?\nAnswer:",
+                             SHOTS + "Question: Who?\nAnswer:"]
+    # asked again (ROUGE-L F1 1 and 0), the rest of the cache kept as it was
+    assert result["knowmem_forget"]["rouge_l_f1"] == 0.5
+    assert result["knowmem_forget"]["prompt"] == KNOWMEM_PROMPT
+    assert {k: result[k] for k in ("verbmem", "member_scores", "truth_ratio_forget")} == \
+        {k: old[k] for k in ("verbmem", "member_scores", "truth_ratio_forget")}
+    assert json.loads((stage / "criteria.json").read_text()) == result
+    # a cache with today's prompt is read, not asked again
+    again = _EchoModel()
+    assert criteria_stage(stage, again, {}, {}, questions, None, 4) == result
+    assert again.prompts == []

@@ -71,21 +71,25 @@ def member_scores(stage_dir: Path) -> dict[str, dict[str, list[float]]]:
 
 def criteria_stage(stage_dir: Path, model, audit: dict[str, Any], truths: dict[str, str],
                    forget_qa, retain_qa, max_answer_tokens: int) -> dict[str, Any]:
-    """The criteria of one audited model, cached in stage_dir/criteria.json."""
-    from .qa import knowmem, truth_ratios
+    """The criteria of one audited model, cached in stage_dir/criteria.json. A cached
+    KnowMem asked with another prompt than today's (qa.KNOWMEM_PROMPT; the zero-shot
+    results of earlier versions carry none) is asked again, and only it."""
+    from .qa import KNOWMEM_PROMPT, knowmem, truth_ratios
 
     path = stage_dir / "criteria.json"
-    if path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))
-    result: dict[str, Any] = {"verbmem": verbmem(audit["per_text"], truths),
-                              "member_scores": member_scores(stage_dir)}
-    if forget_qa:
-        result["knowmem_forget"] = knowmem(model, forget_qa, max_answer_tokens)
-        if any(q.has_truth_ratio for q in forget_qa):
-            result["truth_ratio_forget"] = truth_ratios(model, forget_qa)
-    if retain_qa:
-        result["knowmem_retain"] = knowmem(model, retain_qa, max_answer_tokens)
-    write_json_atomic(path, result)
+    cached = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    result: dict[str, Any] = cached or {"verbmem": verbmem(audit["per_text"], truths),
+                                        "member_scores": member_scores(stage_dir)}
+    changed = cached is None
+    for group, questions in (("forget", forget_qa), ("retain", retain_qa)):
+        key = f"knowmem_{group}"
+        if questions and (result.get(key) or {}).get("prompt") != KNOWMEM_PROMPT:
+            result[key] = knowmem(model, questions, max_answer_tokens)
+            changed = True
+    if cached is None and forget_qa and any(q.has_truth_ratio for q in forget_qa):
+        result["truth_ratio_forget"] = truth_ratios(model, forget_qa)
+    if changed:
+        write_json_atomic(path, result)
     return result
 
 

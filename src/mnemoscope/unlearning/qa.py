@@ -6,10 +6,15 @@ A QA file is JSON lines, one question each:
      "paraphrased_answer": "...", "perturbed_answers": [...], optional (truth ratio)
      "id": "..."}                                              optional (else the line number)
 
-`lab/synthetic_qa.py` writes such a file for synthetic records. A question is put to the
-model as "Question: {question}\\nAnswer:" (TOFU's and MUSE's plain QA layout); the greedy
-answer (at most `max_new_tokens`, cut at the first line break) is compared with `answer`
-by ROUGE-L F1. The truth ratio reads the log-probability of " {answer}" after that prompt.
+`lab/synthetic_qa.py` writes such a file for synthetic records. For KnowMem a question is
+put to the model as "Question: {question}\\nAnswer:" (TOFU's and MUSE's QA layout) after
+SHOTS, three answered general-knowledge questions that show the format (MUSE prompts
+KnowMem few-shot); the greedy answer (at most `max_new_tokens`, cut at the first line
+break) is compared with `answer` by ROUGE-L F1. Without the shots a model fine-tuned on raw
+text answers with a line break: on the memorizing model of bench/unlearning_parity.py,
+ROUGE-L 0.085 zero-shot against 0.705 with the shots (0.0 against 0.539 for the retrained
+model; 24 forget questions). The shots are about nothing in anyone's data. The truth ratio
+reads the log-probability of " {answer}" after the plain prompt (TOFU's layout, no shots).
 """
 
 from __future__ import annotations
@@ -23,6 +28,11 @@ from ..types import InputError
 from .criteria import rouge_l, truth_ratio
 
 PROMPT = "Question: {question}\nAnswer:"
+SHOTS = ("Question: What is the capital of France?\nAnswer: Paris is the capital of France.\n\n"
+         "Question: What does a baker do?\nAnswer: A baker makes bread.\n\n"
+         "Question: Which planet is closest to the sun?\nAnswer: Mercury is closest to the "
+         "sun.\n\n")
+KNOWMEM_PROMPT = "few-shot-3"     # recorded with each KnowMem result (judge.py checks it)
 
 
 @dataclass(frozen=True)
@@ -83,13 +93,14 @@ def load_qa(path: str | Path) -> list[Question]:
     return questions
 
 
-def _prompt_ids(model, question: Question) -> list[int]:
-    return model.encode(PROMPT.format(question=question.question))
+def _prompt_ids(model, question: Question, shots: str = "") -> list[int]:
+    return model.encode(shots + PROMPT.format(question=question.question))
 
 
 def answers(model, questions: Sequence[Question], max_new_tokens: int) -> list[str]:
-    """The model's greedy answer to each question, cut at the first line break."""
-    outputs = model.generate_tokens([_prompt_ids(model, q) for q in questions],
+    """The model's greedy answer to each question after SHOTS, cut at the first line
+    break."""
+    outputs = model.generate_tokens([_prompt_ids(model, q, SHOTS) for q in questions],
                                     max_new_tokens=max_new_tokens, temperature=0.0)
     return [model.decode(out[0]).strip().split("\n")[0].strip() for out in outputs]
 
@@ -118,5 +129,6 @@ def knowmem(model, questions: Sequence[Question], max_new_tokens: int) -> dict[s
     given = answers(model, questions, max_new_tokens)
     scores = [rouge_l(a, q.answer)["f1"] for a, q in zip(given, questions)]
     return {"rouge_l_f1": sum(scores) / len(scores), "questions": len(scores),
+            "prompt": KNOWMEM_PROMPT,
             "per_question": {q.id: {"answer": a, "rouge_l_f1": s}
                              for q, a, s in zip(questions, given, scores)}}
