@@ -3,6 +3,7 @@
 
     python bench/unlearning_parity.py --out runs/unlearning-parity --stage models
     python bench/unlearning_parity.py --out runs/unlearning-parity --stage unlearn
+    python bench/unlearning_parity.py --out runs/unlearning-parity --stage table
 
 1. Data: seeded synthetic records (lab/synthetic.py): --forget, --retain, --holdout texts,
    and the synthetic QA (lab/synthetic_qa.py) about the forget and retain records.
@@ -11,7 +12,8 @@
    (epochs, rate, batch, seed) on the retain texts alone (what "never trained on the forget
    set" looks like).
 3. Unlearning runs (`run_unlearn`, one resumable folder each) against the retrained model.
-Writes OUT/results.json and prints a table.
+Writes OUT/results_<run>.json and prints a table; `--stage table` prints the methods
+against the retrained model as one markdown table (README, docs/unlearning.md).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def texts_of(path: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/unlearning-parity")
-    parser.add_argument("--stage", choices=["models", "unlearn", "twin", "all"], default="all")
+    parser.add_argument("--stage", choices=["models", "unlearn", "twin", "table", "all"], default="all")
     parser.add_argument("--models", default="memorized,retrained",
                         help="which models the models stage trains (comma list; retrained_seed1 "
                              "is a second reference with another seed, for the PrivLeak noise)")
@@ -120,7 +122,73 @@ def main() -> int:
             print(table(summary), flush=True)
     if args.stage == "twin":
         twin(out, sets, args)
+    if args.stage == "table":
+        print(methods_table(out, args.runs.split(",")))
     return 0
+
+
+COLUMN_TITLES = {"ihl_fila": "IHL + FILA", "ihl_default": "IHL, default init",
+                 "ga_fila": "GA + FILA", "gd_fila": "GD + FILA"}
+
+
+def methods_table(out: Path, runs: list[str]) -> str:
+    """One markdown table: the memorizing model, each run's unlearned model and the
+    retrained model, with the rows the issue names (results_<run>.json of finished runs)."""
+    results = {name: json.loads((out / f"results_{name}.json").read_text())
+               for name in runs if (out / f"results_{name}.json").is_file()}
+    if not results:
+        return "no finished run"
+    first = next(iter(results.values()))["judged"]["columns"]
+    columns = {"memorizing model": (first["original"], None)}
+    columns.update({COLUMN_TITLES[n]: (r["judged"]["columns"]["unlearned"], r)
+                    for n, r in results.items()})
+    columns["retrained"] = (first["retrained"], None)
+
+    def steps(column, run):
+        if run is None:
+            return "-"
+        return (f"{run['steps']}" if run["stopped"] == "parity"
+                else f"not reached in {run['steps']}")
+
+    def leak(signal):
+        def cell(column, run):
+            entry = column["privleak"][signal]
+            ci = entry.get("privleak_ci")
+            return f"{entry['privleak']:+.1f}" + (f" [{ci[0]:+.1f}, {ci[1]:+.1f}]" if ci else "")
+        return cell
+
+    def number(key, digits=2):
+        return lambda column, run: ("-" if column.get(key) is None
+                                    else f"{column[key]:.{digits}f}")
+
+    def quality(column, run):
+        fq, by_loss = column["forget_quality"], column["forget_quality_loss"]
+        return f"{fq['p_value']:.2g} / {by_loss:.2g}"
+
+    def ppl_change(column, run):
+        return f"{(column['retain_perplexity_ratio'] - 1) * 100:+.1f}%"
+
+    def fluency(column, run):
+        return (f"{column['fluency_holdout_perplexity_under_original']:.2f} / "
+                f"{column['fluency_holdout_distinct_2']:.3f}")
+
+    rows = [("steps to parity", steps),
+            ("forget exact extraction (held-out: "
+             f"{first['original']['holdout_exact_extraction']:.2f})",
+             number("forget_exact_extraction")),
+            ("VerbMem (ROUGE-L F1)", number("verbmem")),
+            ("KnowMem forget (ROUGE-L F1)", number("knowmem_forget")),
+            ("KnowMem retain (ROUGE-L F1)", number("knowmem_retain")),
+            ("PrivLeak % Min-K%++ [95% CI]", leak("min_k_plus_plus")),
+            ("PrivLeak % loss", leak("loss")),
+            ("forget quality, KS p (truth ratio / loss)", quality),
+            ("retain perplexity change", ppl_change),
+            ("fluency: held-out continuations' ppl under the original / distinct-2", fluency)]
+    lines = ["| | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for title, cell in rows:
+        lines.append(f"| {title} | " + " | ".join(cell(c, r) for c, r in columns.values())
+                     + " |")
+    return "\n".join(lines)
 
 
 def twin(out: Path, sets, args) -> None:
