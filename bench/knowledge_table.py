@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 
 
-def _ci(low_high) -> str:
-    return f"[{low_high[0]:.2f}, {low_high[1]:.2f}]"
+def _ci(low_high, digits: int = 2) -> str:
+    return f"[{low_high[0]:.{digits}f}, {low_high[1]:.{digits}f}]"
 
 
 def _signed_ci(low_high) -> str:
@@ -65,7 +65,7 @@ def table(summaries: list[dict], names: list[str]) -> str:
     out = ["\n".join(lines), ""]
     for name, summary in zip(names, summaries):
         membership = summary.get("membership") or {}
-        cells = ", ".join(f"{signal} {m['auroc']:.3f} {_ci(m['auroc_ci'])}"
+        cells = ", ".join(f"{signal} {m['auroc']:.3f} {_ci(m['auroc_ci'], 3)}"
                           for signal, m in membership.items() if m.get("auroc") is not None)
         training = summary.get("training") or {}
         out.append(f"{name}: {summary['training_texts']} training texts, "
