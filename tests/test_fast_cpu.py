@@ -91,6 +91,17 @@ def test_dtype_choice_is_recorded_and_never_blocks_a_resume(tmp_path):
     assert read_spec(tmp_path / "run")["dtype_choice"] == identity["dtype_choice"]
     other = {**identity, "dtype_choice": "asked: --dtype bf16"}
     assert RunWriter.open(tmp_path / "run", "score", {"k": 1}, model=other).resumed
+    # a model identity nested in the audit's own identity (unlearn's --retrained) too
+    nested = {"judge": {"retrained": {"name": "r", "dtype": "float32"}}}
+    run = RunWriter.open(tmp_path / "nested", "unlearn", nested)
+    run.add([{"id": "a", "x": 1.0}])
+    run.flush()
+    recorded = {"judge": {"retrained": {"name": "r", "dtype": "float32", "versions": {"t": "2"},
+                                        "dtype_choice": "asked: --dtype float32"}}}
+    assert RunWriter.open(tmp_path / "nested", "unlearn", recorded).resumed
+    with pytest.raises(SpecMismatchError, match="judge.retrained.dtype: 'float32' -> 'bf16'"):
+        RunWriter.open(tmp_path / "nested", "unlearn",
+                       {"judge": {"retrained": {"name": "r", "dtype": "bf16"}}})
 
 
 def test_a_float32_run_reopened_in_bf16_says_which_flag_resumes_it(tmp_path):

@@ -153,9 +153,12 @@ def default_out(data: str, model: str, kind: str = "score") -> str:
 
 
 def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """What differs between two identities, RECORDED_ONLY keys left out at every depth
+    (a model identity nested in an audit's own, such as unlearn's retrained reference,
+    follows the same rule as the run's model)."""
     if isinstance(old, dict) and isinstance(new, dict):
         out = []
-        for key in sorted(set(old) | set(new)):
+        for key in sorted((set(old) | set(new)) - set(RECORDED_ONLY)):
             out += _differences(old.get(key), new.get(key), f"{prefix}{key}.")
         return out
     if old != new:
