@@ -140,7 +140,9 @@ def methods_table(out: Path, runs: list[str]) -> str:
         return "no finished run"
     first = next(iter(results.values()))["judged"]["columns"]
     columns = {"memorizing model": (first["original"], None)}
-    columns.update({COLUMN_TITLES[n]: (r["judged"]["columns"]["unlearned"], r)
+    columns.update({COLUMN_TITLES[n.partition("-")[0]]
+                    + (f" ({n.partition('-')[2][:-5]} steps)" if "-" in n else ""):
+                    (r["judged"]["columns"]["unlearned"], r)
                     for n, r in results.items()})
     columns["retrained"] = (first["retrained"], None)
 
@@ -227,6 +229,19 @@ def twin(out: Path, sets, args) -> None:
     print(json.dumps(result, indent=1))
 
 
+def run_kind(name: str, max_steps: int) -> tuple[str, str, int]:
+    """(method, LoRA init, step budget) of a run name: one of RUNS, optionally with a
+    "-<N>steps" suffix for another budget than --max-steps (ihl_fila-40steps)."""
+    base, _, budget = name.partition("-")
+    if budget:
+        if not (budget.endswith("steps") and budget[:-5].isdigit()):
+            raise SystemExit(f"run {name!r}: the suffix must read -<N>steps")
+        max_steps = int(budget[:-5])
+    if base not in RUNS:
+        raise SystemExit(f"unknown run {name!r}; known: {', '.join(RUNS)}")
+    return (*RUNS[base], max_steps)
+
+
 RUNS = {"ihl_fila": ("ihl", "fila"), "ihl_default": ("ihl", "default"),
         "ga_fila": ("ga", "fila"), "gd_fila": ("gd", "fila")}
 
@@ -253,13 +268,17 @@ def unlearn_run(out: Path, name: str, sets, qa, args) -> dict:
     from mnemoscope.unlearning import AuditConfig, UnlearnConfig, UnlearnSpec, run_unlearn
     from mnemoscope.unlearning.config import JudgeConfig
 
-    method, init = RUNS[name]
-    first = out / args.runs.split(",")[0]
+    method, init, max_steps = run_kind(name, args.max_steps)
+    # the audits of the memorized and retrained models come from the first run (of this
+    # call's, then of the known ones) that has them
+    first = next((out / n for n in [*args.runs.split(","), *RUNS]
+                  if (out / n / "retrained_audit" / "criteria.json").is_file()),
+                 out / args.runs.split(",")[0])
     if out / name != first:
         seed_from(first, out / name)
     train = UnlearnConfig(method=method, lora_init=init, lora_rank=32, lora_alpha=64,
                           learning_rate=args.lr, batch_size=8, seed=args.seed, stop="parity",
-                          check_every=args.check_every, max_steps=args.max_steps,
+                          check_every=args.check_every, max_steps=max_steps,
                           privleak_tol=5.0)
     spec = UnlearnSpec(forget=DataConfig(str(sets["forget"])),
                        retain=DataConfig(str(sets["retain"])),
