@@ -185,6 +185,7 @@ def methods_table(out: Path, runs: list[str]) -> str:
             ("PrivLeak % loss", leak("loss")),
             ("forget quality, KS p (truth ratio / loss)", quality),
             ("retain perplexity change", ppl_change),
+            ("retain KnowMem / original", number("knowmem_retain_ratio")),
             ("fluency: held-out continuations' ppl under the original / distinct-2", fluency)]
     lines = ["| | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for title, cell in rows:
