@@ -36,10 +36,19 @@ def write_jsonl(path: Path, records) -> Path:
 
 def make_sets(out: Path, n_forget: int, n_retain: int, n_holdout: int,
               seed: int) -> dict[str, Path]:
+    """OUT/{forget,retain,holdout}.jsonl; sets already there must be the same ones (the
+    models and runs in OUT were made from them): other sizes or seed stop the bench."""
     records = synthetic_texts(n_forget + n_retain + n_holdout, seed)
     cuts = {"forget": records[:n_forget], "retain": records[n_forget:n_forget + n_retain],
             "holdout": records[n_forget + n_retain:]}
     out.mkdir(parents=True, exist_ok=True)
+    for name, group in cuts.items():
+        path = out / f"{name}.jsonl"
+        wanted = "".join(json.dumps(r) + "\n" for r in group)
+        if path.is_file() and path.read_text(encoding="utf-8") != wanted:
+            raise SystemExit(f"{path} holds other texts than --forget {n_forget} --retain "
+                             f"{n_retain} --holdout {n_holdout} --seed {seed} make; pass the "
+                             "sizes this folder was made with, or another --out")
     return {name: write_jsonl(out / f"{name}.jsonl", group) for name, group in cuts.items()}
 
 
@@ -91,6 +100,9 @@ def main() -> int:
                         help="which of the synthetic QA's six question kinds to ask")
     args = parser.parse_args()
     out = Path(args.out)
+    if args.stage == "table":                    # reads results only; writes nothing
+        print(methods_table(out, args.runs.split(",")))
+        return 0
     sets = make_sets(out, args.forget, args.retain, args.holdout, args.seed)
     recipe = TrainConfig(method="full", epochs=args.memorize_epochs, learning_rate=args.memorize_lr,
                          batch_size=8, seed=args.seed)
@@ -122,8 +134,6 @@ def main() -> int:
             print(table(summary), flush=True)
     if args.stage == "twin":
         twin(out, sets, args)
-    if args.stage == "table":
-        print(methods_table(out, args.runs.split(",")))
     return 0
 
 
