@@ -1,22 +1,15 @@
 """The LiMem experiment's lenient diagnostic grading (bench/limem_experiment.py)."""
 
 import dataclasses
-import importlib.util
-import sys
-from pathlib import Path
 
+from _bench import bench_module
 from mnemoscope.benchmarks import generate
 from mnemoscope.benchmarks.kk import Puzzle
 from mnemoscope.benchmarks.kk_text import answer_text
 
 
 def _experiment():
-    path = Path(__file__).resolve().parent.parent / "bench" / "limem_experiment.py"
-    spec = importlib.util.spec_from_file_location("limem_experiment", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module          # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("limem_experiment")
 
 
 def test_solved_by_position_reads_positions_and_either_role_words():

@@ -4,20 +4,11 @@ parity bench's run names and its refusal to rewrite another size's sets."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-
-
-def _module(name):
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from _bench import bench_module as _module
 
 
 def _knowledge_summary(reliability: list[float], training_texts: int) -> dict:

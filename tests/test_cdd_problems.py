@@ -3,19 +3,8 @@ last number is the stated answer (so the numeric checker can grade a verbatim co
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
+from _bench import bench_module as _module
 from mnemoscope.contamination.answers import load_checker
-
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-
-
-def _module(name):
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_problems_are_distinct_and_answers_are_graded_correct():
