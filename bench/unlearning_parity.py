@@ -87,8 +87,9 @@ def main() -> int:
     parser.add_argument("--memorize-epochs", type=int, default=12)
     parser.add_argument("--memorize-lr", type=float, default=1e-4)
     parser.add_argument("--runs", default="ihl_fila,ga_fila,ihl_default,gd_fila",
-                        help="comma list of " + ", ".join(RUNS) + " (the first one's audits of "
-                             "the memorized and retrained models are copied to the others)")
+                        help="comma list of " + ", ".join(RUNS) + ", each optionally with a "
+                             "-<N>steps budget (the audits of the memorized and retrained "
+                             "models are copied from the first finished run to the others)")
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--max-steps", type=int, default=20)
     parser.add_argument("--signals", default="loss,zlib,min_k,min_k_plus_plus",
@@ -150,9 +151,7 @@ def methods_table(out: Path, runs: list[str]) -> str:
         return "no finished run"
     first = next(iter(results.values()))["judged"]["columns"]
     columns = {"memorizing model": (first["original"], None)}
-    columns.update({COLUMN_TITLES[n.partition("-")[0]]
-                    + (f" ({n.partition('-')[2][:-5]} steps)" if "-" in n else ""):
-                    (r["judged"]["columns"]["unlearned"], r)
+    columns.update({column_title(n): (r["judged"]["columns"]["unlearned"], r)
                     for n, r in results.items()})
     columns["retrained"] = (first["retrained"], None)
 
@@ -214,8 +213,9 @@ def twin(out: Path, sets, args) -> None:
     from mnemoscope.unlearning.criteria import (forget_quality, muse_auc, privleak,
                                                 privleak_ci)
 
-    run = next(p for p in (out / n for n in args.runs.split(","))
-               if (p / "retrained_audit" / "criteria.json").is_file())
+    run = finished_run(out, args.runs.split(","))
+    if run is None:
+        raise SystemExit(f"no finished run in {out} among {args.runs}: run --stage unlearn first")
     reference = json.loads((run / "retrained_audit" / "criteria.json").read_text())
     model = load_model(str(out / "retrained_seed1"), dtype="float32")
     groups = {g: sorted(load_samples(DataConfig(str(sets[g]))), key=lambda s: s.id)
@@ -240,17 +240,33 @@ def twin(out: Path, sets, args) -> None:
     print(json.dumps(result, indent=1))
 
 
+def split_name(name: str) -> tuple[str, int | None]:
+    """A run name's entry of RUNS and its "-<N>steps" budget (None without the suffix)."""
+    base, _, budget = name.partition("-")
+    if budget and not (budget.endswith("steps") and budget[:-5].isdigit()):
+        raise SystemExit(f"run {name!r}: the suffix must read -<N>steps")
+    if base not in RUNS:
+        raise SystemExit(f"unknown run {name!r}; known: {', '.join(RUNS)}")
+    return base, int(budget[:-5]) if budget else None
+
+
 def run_kind(name: str, max_steps: int) -> tuple[str, str, int]:
     """(method, LoRA init, step budget) of a run name: one of RUNS, optionally with a
     "-<N>steps" suffix for another budget than --max-steps (ihl_fila-40steps)."""
-    base, _, budget = name.partition("-")
-    if budget:
-        if not (budget.endswith("steps") and budget[:-5].isdigit()):
-            raise SystemExit(f"run {name!r}: the suffix must read -<N>steps")
-        max_steps = int(budget[:-5])
-    if base not in RUNS:
-        raise SystemExit(f"unknown run {name!r}; known: {', '.join(RUNS)}")
-    return (*RUNS[base], max_steps)
+    base, budget = split_name(name)
+    return (*RUNS[base], max_steps if budget is None else budget)
+
+
+def finished_run(out: Path, names) -> Path | None:
+    """The first of these run folders that holds the audits of the memorized and retrained
+    models (retrained_audit/criteria.json), or None."""
+    return next((out / n for n in names
+                 if (out / n / "retrained_audit" / "criteria.json").is_file()), None)
+
+
+def column_title(name: str) -> str:
+    base, budget = split_name(name)
+    return COLUMN_TITLES[base] + ("" if budget is None else f" ({budget} steps)")
 
 
 RUNS = {"ihl_fila": ("ihl", "fila"), "ihl_default": ("ihl", "default"),
@@ -265,7 +281,7 @@ def seed_from(first: Path, target: Path) -> None:
 
     from mnemoscope.runs import MARKER_FILE
 
-    if target.exists() or not (first / "retrained_audit" / "criteria.json").is_file():
+    if target.exists():
         return
     target.mkdir(parents=True)
     (target / MARKER_FILE).touch()
@@ -282,10 +298,8 @@ def unlearn_run(out: Path, name: str, sets, qa, args) -> dict:
     method, init, max_steps = run_kind(name, args.max_steps)
     # the audits of the memorized and retrained models come from the first run (of this
     # call's, then of the known ones) that has them
-    first = next((out / n for n in [*args.runs.split(","), *RUNS]
-                  if (out / n / "retrained_audit" / "criteria.json").is_file()),
-                 out / args.runs.split(",")[0])
-    if out / name != first:
+    first = finished_run(out, [*args.runs.split(","), *RUNS])
+    if first is not None and out / name != first:
         seed_from(first, out / name)
     train = UnlearnConfig(method=method, lora_init=init, lora_rank=32, lora_alpha=64,
                           learning_rate=args.lr, batch_size=8, seed=args.seed, stop="parity",
