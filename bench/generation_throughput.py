@@ -4,7 +4,8 @@ Extraction (defaults: 50-token prefix, 50-token suffix, 10 sampled guesses at to
   (a) mnemoscope: greedy continuation of every text, then the seeded guesses, batched
       (models/batched_generate.py), in generated tokens per second;
   (b) a bare batched transformers `generate` of the same prompts and lengths, unseeded,
-      GENERATION_ROWS rows per call: what the hardware gives for this work;
+      as many rows per call as mnemoscope uses (`generation_rows`): what the hardware
+      gives for this work;
   (c) the code before batching: greedy batched, guesses one text per `generate` call.
 CDD sampling (n samples of max_new_tokens per prompt, temperature 0.8):
   (d) mnemoscope: all prompts' samples in one batched call, a generator per prompt;
@@ -80,7 +81,8 @@ def main() -> None:
 
     def bare():
         prompts = [s[0] for _, s in jobs]
-        per_call = max(1, model.GENERATION_ROWS // config.samples)
+        width = 1 + config.prefix_tokens + config.suffix_tokens
+        per_call = max(1, model.generation_rows(width) // config.samples)
         hf_call(prompts, 1, config.suffix_tokens, False)
         for start in range(0, len(prompts), per_call):
             hf_call(prompts[start:start + per_call], config.samples, config.suffix_tokens,

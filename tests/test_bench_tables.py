@@ -86,3 +86,38 @@ def test_parity_bench_refuses_to_rewrite_sets_of_another_size(tmp_path):
     with pytest.raises(SystemExit, match="holds other texts"):
         parity.make_sets(tmp_path, 3, 3, 3, 0)
     assert {name: path.read_text() for name, path in first.items()} == before
+
+
+def _lab_summary(timings: dict, loss: float, ci: list[float], exact: float) -> dict:
+    return {"timings_s": timings, "loss": {"auroc": loss, "auroc_ci": ci},
+            "extraction": {"exact_match_rate": {"all": exact}}}
+
+
+def test_lab_profile_phases_shares_ratios_and_agreement(tmp_path, capsys):
+    lab_profile = _module("lab_profile")
+    before = _lab_summary({"training": 300.0, "calibration": 100.0, "exposure": 100.0,
+                           "extraction": 300.0}, 0.80, [0.75, 0.85], 0.0)
+    after = _lab_summary({"training": 150.0, "calibration": 100.0, "exposure": 50.0,
+                          "extraction": 100.0}, 0.84, [0.80, 0.88], 0.0)
+    table = lab_profile.phase_table([before, after], ["before", "after"], [810.0, 405.0])
+    assert table.splitlines()[2:] == [
+        "| training | 300.0 s (38%) | 150.0 s (38%) | 2.00x |",
+        "| calibration | 100.0 s (12%) | 100.0 s (25%) | 1.00x |",
+        "| exposure | 100.0 s (12%) | 50.0 s (12%) | 2.00x |",
+        "| extraction | 300.0 s (38%) | 100.0 s (25%) | 3.00x |",
+        "| sum of phases | 800.0 s | 400.0 s | 2.00x |",
+        "| whole command (wall) | 810.0 s | 405.0 s | 2.00x |"]
+    lines, ok = lab_profile.agreement(before, after)
+    assert ok and lines[0] == "loss: 0.8000 [0.750, 0.850] vs 0.8400 inside the CI"
+    after["loss"]["auroc"] = 0.86
+    assert lab_profile.agreement(before, after)[1] is False
+    after["loss"]["auroc"], after["extraction"]["exact_match_rate"]["all"] = 0.84, 0.01
+    assert lab_profile.agreement(before, after)[1] is False
+    for name, summary in (("a", before), ("b", after)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "summary.json").write_text(json.dumps(summary))
+    assert lab_profile.main([str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    assert "the two labs DIFFER" in capsys.readouterr().out
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(SystemExit, match="exists; give a new folder"):
+        lab_profile.main(["--synthetic", "4", "--out", str(tmp_path / "taken")])

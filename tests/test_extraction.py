@@ -153,3 +153,48 @@ def test_cli_parses_into_a_spec():
     assert (spec.extraction.prefix_tokens, spec.extraction.suffix_tokens) == (20, 10)
     assert spec.extraction.samples == 0 and not spec.pii and spec.model.model == "m"
     assert spec.out.endswith("extract-d-m")
+
+
+def test_sampled_guesses_ranked_by_their_own_logprobs_without_rescoring(tiny_model,
+                                                                         monkeypatch):
+    """A backend that reports each sampled token's log p (generation_logprobs) is not asked
+    to score the guesses again, and the rows equal those of the rescoring path."""
+    from mnemoscope.extraction import discoverable, token_loss
+    from mnemoscope.types import Sample
+
+    samples = [Sample(id=str(i), text="the old king and the river light stone winter " * (1 + i))
+               for i in range(3)]
+    config = DiscoverableConfig(prefix_tokens=6, suffix_tokens=6, samples=4)
+    own = discoverable.greedy_rows(samples, tiny_model, config)
+    rescore = token_loss.continuation_logprobs
+    monkeypatch.setattr(token_loss, "continuation_logprobs",
+                        lambda *a, **k: pytest.fail("guesses scored twice"))
+    discoverable.add_sampled(own, samples, tiny_model, config)
+    monkeypatch.setattr(token_loss, "continuation_logprobs", rescore)
+    monkeypatch.setattr(tiny_model, "generation_logprobs", False, raising=False)
+    rescored = discoverable.greedy_rows(samples, tiny_model, config)
+    discoverable.add_sampled(rescored, samples, tiny_model, config)
+    assert own == rescored
+    assert {row["sampled_best_distance"] is not None for row in own} == {True}
+
+
+def test_one_call_for_every_suffix_length_equals_one_call_per_text(tiny_model):
+    """Greedy rows and sampled guesses come from one generation call cut to each text's
+    suffix length; each equals a call for that text alone with its own length."""
+    from mnemoscope.extraction import discoverable
+    from mnemoscope.types import Sample
+
+    words = "the old king and the river light stone winter night road city".split()
+    samples = [Sample(id=str(n), text=" ".join(words[:n])) for n in (4, 7, 9, 12)]
+    config = DiscoverableConfig(prefix_tokens=6, suffix_tokens=6, samples=3)
+    splits = [discoverable.split_tokens(tiny_model.encode(s.text), 6, 6) for s in samples]
+    assert sorted({len(split[1]) for split in splits}) == [2, 3, 5, 6]
+    rows = discoverable.greedy_rows(samples, tiny_model, config)
+    drawn, _ = discoverable._draw_guesses(samples, splits, tiny_model, config)
+    for index, (sample, (prefix, suffix)) in enumerate(zip(samples, splits)):
+        options = dict(max_new_tokens=len(suffix), stop_at_eos=False)
+        assert rows[index]["generated_ids"] == tiny_model.generate_tokens(
+            [prefix], temperature=0.0, **options)[0][0]
+        assert drawn[index] == tiny_model.generate_tokens(
+            [prefix], n=3, temperature=1.0, top_k=10,
+            seed=discoverable.sample_seed(0, sample.id), **options)[0]

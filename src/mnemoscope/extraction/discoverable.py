@@ -76,16 +76,16 @@ def greedy_rows(samples: Sequence[Sample], model, config: DiscoverableConfig) ->
             row["label"] = sample.label
         rows.append(row)
         splits.append(split)
-    by_length: dict[int, list[int]] = {}
-    for index, split in enumerate(splits):
-        if split is not None:
-            by_length.setdefault(len(split[1]), []).append(index)
-    for length, indices in sorted(by_length.items()):
-        outputs = model.generate_tokens([splits[i][0] for i in indices], max_new_tokens=length,
+    todo = [index for index, split in enumerate(splits) if split is not None]
+    if todo:
+        # one call for every length: a greedy row's first L tokens do not depend on how
+        # many follow, so each is cut to its own suffix length
+        longest = max(len(splits[i][1]) for i in todo)
+        outputs = model.generate_tokens([splits[i][0] for i in todo], max_new_tokens=longest,
                                         temperature=0.0, stop_at_eos=False)
-        for index, output in zip(indices, outputs):
+        for index, output in zip(todo, outputs):
             prefix, suffix = splits[index]
-            generated = output[0][:length]
+            generated = output[0][:len(suffix)]
             distance = token_edit_distance(generated, suffix)
             rows[index].update(
                 prefix_tokens=len(prefix), suffix_tokens=len(suffix),
@@ -108,7 +108,7 @@ def add_sampled(rows: list[dict[str, Any]], samples: Sequence[Sample], model,
 
     splits = [split_tokens(model.encode(sample.text), config.prefix_tokens,
                            config.suffix_tokens) for sample in samples]
-    drawn = _draw_guesses(samples, splits, model, config)
+    drawn, own_logprobs = _draw_guesses(samples, splits, model, config)
     for index, (row, split) in enumerate(zip(rows, splits)):
         if config.samples == 0 or split is None:
             row.update(sampled_hit=False, sampled_rank=None, sampled_top1_match=False,
@@ -116,7 +116,10 @@ def add_sampled(rows: list[dict[str, Any]], samples: Sequence[Sample], model,
             continue
         prefix, suffix = split
         guesses = [g[: len(suffix)] for g in drawn[index]]
-        total = continuation_logprobs(model, [prefix] * len(guesses), guesses)
+        if index in own_logprobs:          # scored while drawn: the same numbers, no rescoring
+            total = [sum(lp[: len(suffix)]) for lp in own_logprobs[index]]
+        else:
+            total = continuation_logprobs(model, [prefix] * len(guesses), guesses)
         mean_loss = [-t / max(1, len(g)) for t, g in zip(total, guesses)]
         ranked = [guesses[i] for i in sorted(range(len(guesses)), key=lambda i: mean_loss[i])]
         hit_rank = next((r + 1 for r, g in enumerate(ranked) if exact_match(g, suffix)), None)
@@ -125,15 +128,16 @@ def add_sampled(rows: list[dict[str, Any]], samples: Sequence[Sample], model,
                    sampled_best_distance=min(token_edit_distance(g, suffix) for g in guesses))
 
 
-def _draw_guesses(samples: Sequence[Sample], splits, model,
-                  config: DiscoverableConfig) -> dict[int, list[list[int]]]:
+def _draw_guesses(samples: Sequence[Sample], splits, model, config: DiscoverableConfig
+                  ) -> tuple[dict[int, list[list[int]]], dict[int, list[list[float]]]]:
     """config.samples sampled guesses per extractable text, by its index, seeded from (run
-    seed, text id). A backend that takes one seed per prompt gets one call per suffix
-    length; the tokens equal one call per text (models/batched_generate.py)."""
+    seed, text id), and, where the backend reports them (`generation_logprobs`), the log p
+    of each guess's tokens given the prefix. A backend that takes one seed per prompt gets
+    one call for all texts; the tokens equal one call per text (models/batched_generate.py)."""
     jobs = [(index, sample, split) for index, (sample, split) in enumerate(zip(samples, splits))
             if split is not None]
     if config.samples == 0 or not jobs:
-        return {}
+        return {}, {}
     options = dict(n=config.samples, temperature=config.temperature, top_k=config.top_k,
                    stop_at_eos=False)
     drawn: dict[int, list[list[int]]] = {}
@@ -142,14 +146,20 @@ def _draw_guesses(samples: Sequence[Sample], splits, model,
             drawn[index] = model.generate_tokens(
                 [prefix], max_new_tokens=len(suffix), seed=sample_seed(config.seed, sample.id),
                 **options)[0]
-        return drawn
-    by_length: dict[int, list[tuple[int, Sample, Any]]] = {}
-    for job in jobs:
-        by_length.setdefault(len(job[2][1]), []).append(job)
-    for length, group in sorted(by_length.items()):
-        out = model.generate_tokens([split[0] for _, _, split in group], max_new_tokens=length,
-                                    seeds=[sample_seed(config.seed, s.id) for _, s, _ in group],
-                                    **options)
-        for (index, _, _), guesses in zip(group, out):
-            drawn[index] = guesses
-    return drawn
+        return drawn, {}
+    scored = bool(getattr(model, "generation_logprobs", False))
+    if scored:
+        options["logprobs"] = True
+    logprobs: dict[int, list[list[float]]] = {}
+    # one call for every suffix length: a seeded row's first L tokens do not depend on how
+    # many follow (its generator draws once per step), so each guess is cut to its length
+    longest = max(len(split[1]) for _, _, split in jobs)
+    out = model.generate_tokens([split[0] for _, _, split in jobs], max_new_tokens=longest,
+                                seeds=[sample_seed(config.seed, s.id) for _, s, _ in jobs],
+                                **options)
+    tokens, values = out if scored else (out, None)
+    for j, (index, _, (_, suffix)) in enumerate(jobs):
+        drawn[index] = [g[:len(suffix)] for g in tokens[j]]
+        if values is not None:
+            logprobs[index] = [lp[:len(suffix)] for lp in values[j]]
+    return drawn, logprobs

@@ -41,26 +41,55 @@ def _warp(scores, temperature: float, top_k: int | None, top_p: float | None):
     return scores
 
 
+def _draw(probs, generators, n: int):
+    """One multinomial draw per row, prompt i's n rows from generators[i] (as `generate`
+    draws them for that prompt alone). On CPU a draw fills one exponential per vocabulary
+    entry from the generator, a third of a sampled step at 320 rows; running prompts' draws
+    on threads made the whole decode slower (their OpenMP teams compete with the network's),
+    so they run one after the other."""
+    import torch
+
+    return torch.cat([torch.multinomial(probs[i * n:(i + 1) * n], 1, generator=generator)
+                      for i, generator in enumerate(generators)]).squeeze(1)
+
+
+def _cache_of(result):
+    """Newer transformers return the cache as `cache` (`past_key_values` is deprecated)."""
+    return result["cache"] if "cache" in result else result.past_key_values
+
+
+def _last_logits(result):
+    """The last position's logits in float32, (rows, V)."""
+    import torch
+
+    return result.logits[:, -1, :].to(dtype=torch.float32)
+
+
 def decode(network, seqs: Sequence[Sequence[int]], *, n: int, max_new_tokens: int, pad: int,
            eos: Sequence[int] | None, seeds: Sequence[int | None] | None = None,
            temperature: float = 0.0, top_k: int | None = None, top_p: float | None = None,
-           device=None) -> list[list[list[int]]]:
+           device=None, logprobs: bool = False):
     """n continuations of each token sequence (prompt excluded), `max_new_tokens` each; a
     row that produced an EOS in `eos` is padded with `pad` afterwards, and the loop stops
     once every row has (what `generate` returns). With temperature 0 the rows are greedy;
     otherwise prompt i's n rows are drawn with a generator seeded by seeds[i] (None: the
-    global stream)."""
+    global stream).
+
+    Each prompt goes through the network once: its keys and values are copied to its n
+    rows after the prompt pass, so 10 samples of a 50-token prompt cost one prompt pass,
+    not ten. With `logprobs`, also returns each row's log p of every token it generated
+    (before the EOS padding), from the raw float32 logits (no temperature or top-k): the
+    guess's own log-likelihood given the prompt, which the caller would otherwise rescore."""
     import torch
 
     from .prefix_cache import cache_argument
 
-    device = device or next(network.parameters()).device
+    device = torch.device(device) if device is not None else next(network.parameters()).device
     sampling = temperature > 0
     width = max(len(s) for s in seqs)
-    rows = [s for s in seqs for _ in range(n)]                   # B = len(seqs) * n
-    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    ids = torch.full((len(seqs), width), pad, dtype=torch.long)
     mask = torch.zeros_like(ids)
-    for r, seq in enumerate(rows):                               # left padding
+    for r, seq in enumerate(seqs):                               # left padding
         ids[r, width - len(seq):] = torch.tensor(list(seq), dtype=torch.long)
         mask[r, width - len(seq):] = 1
     ids, mask = ids.to(device), mask.to(device)
@@ -73,28 +102,43 @@ def decode(network, seqs: Sequence[Sequence[int]], *, n: int, max_new_tokens: in
                 generators.append(None)
             else:
                 generators.append(torch.Generator(device=device).manual_seed(int(seed)))
+    rows = len(seqs) * n                                         # B
     eos_t = torch.tensor(list(eos or []), dtype=torch.long, device=device)
-    unfinished = torch.ones(len(rows), dtype=torch.bool, device=device)
-    out = torch.full((len(rows), max_new_tokens), pad, dtype=torch.long, device=device)
-    cache = None
+    unfinished = torch.ones(rows, dtype=torch.bool, device=device)
+    out = torch.full((rows, max_new_tokens), pad, dtype=torch.long, device=device)
+    picked = torch.zeros((rows, max_new_tokens), dtype=torch.float64, device=device)
     steps = 0
     with torch.inference_mode():
-        step_ids, step_positions = ids, positions
+        result = network(input_ids=ids, attention_mask=mask, position_ids=positions,
+                         use_cache=True, logits_to_keep=1)
+        cache, scores = _cache_of(result), _last_logits(result)                 # (prompts, V)
+        if n > 1 and hasattr(cache, "batch_repeat_interleave"):
+            cache.batch_repeat_interleave(n)
+            scores = scores.repeat_interleave(n, dim=0)
+        elif n > 1:                              # a cache that cannot be copied: n prompt rows
+            result = network(input_ids=ids.repeat_interleave(n, dim=0),
+                             attention_mask=mask.repeat_interleave(n, dim=0),
+                             position_ids=positions.repeat_interleave(n, dim=0),
+                             use_cache=True, logits_to_keep=1)
+            cache, scores = _cache_of(result), _last_logits(result)
+        mask = mask.repeat_interleave(n, dim=0)
+        step_positions = positions[:, -1:].repeat_interleave(n, dim=0)
         for step in range(max_new_tokens):
-            kwargs = {} if cache is None else cache_argument(network, cache)
-            result = network(input_ids=step_ids, attention_mask=mask, position_ids=step_positions,
-                             use_cache=True, logits_to_keep=1, **kwargs)
-            cache = result["cache"] if "cache" in result else result.past_key_values
-            scores = result.logits[:, -1, :].to(dtype=torch.float32)            # (B, V)
+            if step:
+                mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
+                step_positions = step_positions + 1
+                result = network(input_ids=chosen[:, None], attention_mask=mask,
+                                 position_ids=step_positions, use_cache=True, logits_to_keep=1,
+                                 **cache_argument(network, cache))
+                cache, scores = _cache_of(result), _last_logits(result)         # (B, V)
             if sampling:
                 probs = _warp(scores, temperature, top_k, top_p).softmax(dim=-1)
-                chosen = torch.empty(len(rows), dtype=torch.long, device=device)
-                for i, generator in enumerate(generators):          # one draw per prompt
-                    block = slice(i * n, (i + 1) * n)
-                    chosen[block] = torch.multinomial(probs[block], 1,
-                                                      generator=generator).squeeze(1)
+                chosen = _draw(probs, generators, n)
             else:
                 chosen = scores.argmax(dim=-1)
+            if logprobs:
+                own = torch.log_softmax(scores, dim=-1).gather(1, chosen[:, None]).squeeze(1)
+                picked[:, step] = torch.where(unfinished, own.double(), 0.0)
             chosen = torch.where(unfinished, chosen, torch.full_like(chosen, pad))
             out[:, step] = chosen
             steps = step + 1
@@ -102,8 +146,9 @@ def decode(network, seqs: Sequence[Sequence[int]], *, n: int, max_new_tokens: in
                 unfinished &= ~torch.isin(chosen, eos_t)
                 if not bool(unfinished.any()):
                     break
-            mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
-            step_positions = step_positions[:, -1:] + 1
-            step_ids = chosen[:, None]
     tokens = out[:, :steps].cpu().tolist()
-    return [tokens[i * n:(i + 1) * n] for i in range(len(seqs))]
+    grouped = [tokens[i * n:(i + 1) * n] for i in range(len(seqs))]
+    if not logprobs:
+        return grouped
+    values = picked[:, :steps].cpu().tolist()
+    return grouped, [values[i * n:(i + 1) * n] for i in range(len(seqs))]

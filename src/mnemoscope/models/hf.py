@@ -467,16 +467,40 @@ class HFModel:
 
     # ------------------------------------------------------------------ generation
     # rows (prompts x samples) decoded together: token-by-token products have few rows, so
-    # wider batches are nearly free until the KV cache outgrows the caches
+    # wider calls run faster per token (on the 2-core AMX Xeon, float32: 269 tokens/s at 64
+    # rows, 401 at 384); each call is as wide as keeps its KV cache under
+    # GENERATION_CACHE_BYTES, with GENERATION_ROWS as the floor and GENERATION_MAX_ROWS as
+    # the ceiling (docs/performance.md)
     GENERATION_ROWS = 64
+    GENERATION_MAX_ROWS = 512
+    GENERATION_CACHE_BYTES = 1 << 30
     # generate_tokens takes `seeds`, one per prompt (callers check this before passing it)
     per_prompt_seeds = True
+    generation_logprobs = True     # generate_tokens(..., logprobs=True)
+
+    def generation_rows(self, width: int) -> int:
+        """Rows per decoding call when each row holds `width` positions: as many as keep the
+        keys and values under GENERATION_CACHE_BYTES, within [max(GENERATION_ROWS,
+        batch_size), GENERATION_MAX_ROWS]; the floor where the layout is not known."""
+        floor = max(self.batch_size, self.GENERATION_ROWS)
+        config = self.model.config
+        layers = getattr(config, "num_hidden_layers", None)
+        heads = getattr(config, "num_attention_heads", None)
+        kv_heads = getattr(config, "num_key_value_heads", None) or heads
+        head_dim = getattr(config, "head_dim", None) or (
+            config.hidden_size // heads if heads and getattr(config, "hidden_size", None) else None)
+        if not (layers and kv_heads and head_dim) or self.GENERATION_CACHE_BYTES <= 0:
+            return floor
+        element = next(self.model.parameters()).element_size()
+        per_row = 2 * layers * kv_heads * head_dim * element * max(1, width)
+        return max(floor, min(self.GENERATION_MAX_ROWS, self.GENERATION_CACHE_BYTES // per_row))
 
     def generate_tokens(self, prompts: Sequence[Sequence[int]], *, max_new_tokens: int, n: int = 1,
                         temperature: float = 0.0, top_k: int | None = None,
                         top_p: float | None = None, seed: int | None = None,
                         stop_at_eos: bool = True,
-                        seeds: Sequence[int | None] | None = None) -> list[list[list[int]]]:
+                        seeds: Sequence[int | None] | None = None,
+                        logprobs: bool = False):
         """n continuations (token ids, prompt excluded) for each prompt of token ids.
 
         The start token is prepended as in scoring, except to a prompt that already opens
@@ -485,7 +509,11 @@ class HFModel:
         its own generator seeded from (seed, k); with `seeds`, prompt k's come from what
         `seed=seeds[k]` gives it alone, so a caller can batch many texts and get what one
         call per text gave. Either way results do not depend on how prompts are batched, in
-        float32 (in bfloat16 some samples can change; batched_generate.py)."""
+        float32 (in bfloat16 some samples can change; batched_generate.py).
+
+        With `logprobs`, returns (tokens, log p of each returned token): the log-probability
+        the model gave that token (raw logits, no temperature or top-k), for callers that
+        rank their own samples (`generation_logprobs` says the backend offers it)."""
         from .batched_generate import decode
 
         if seeds is not None and len(seeds) != len(prompts):
@@ -501,7 +529,9 @@ class HFModel:
             return None if base is None else (base * 1_000_003 + index) % (2**31 - 1)
 
         results: list[list[list[int]]] = [[] for _ in prompts]
-        step = max(1, max(self.batch_size, self.GENERATION_ROWS) // max(1, n))
+        scored: list[list[list[float]]] = [[] for _ in prompts]
+        width = max((len(p) for p in prompts), default=0) + len(prefix) + max_new_tokens
+        step = max(1, self.generation_rows(width) // max(1, n))
         order = sorted(range(len(prompts)), key=lambda k: len(prompts[k]))
         for start in range(0, len(order), step):
             idx = order[start:start + step]
@@ -511,14 +541,17 @@ class HFModel:
                          eos=eos if stop_at_eos else None,
                          seeds=[prompt_seed(k) for k in idx] if sampling else None,
                          temperature=temperature if sampling else 0.0, top_k=top_k,
-                         top_p=top_p, device=self.device)
-            for k, per_prompt in zip(idx, out):
-                for seq in per_prompt:
+                         top_p=top_p, device=self.device, logprobs=logprobs)
+            tokens, values = out if logprobs else (out, None)
+            for j, (k, per_prompt) in enumerate(zip(idx, tokens)):
+                for r, seq in enumerate(per_prompt):
+                    lp = values[j][r] if values is not None else []
                     if stop_at_eos:
                         cut = next((p for p, t in enumerate(seq) if t in eos), len(seq))
-                        seq = seq[:cut]
+                        seq, lp = seq[:cut], lp[:cut]
                     results[k].append(seq)
-        return results
+                    scored[k].append(lp)
+        return (results, scored) if logprobs else results
 
     def generate(self, prompts: Sequence[str], *, max_new_tokens: int, n: int = 1,
                  temperature: float = 0.0, seed: int | None = None, top_k: int | None = None,
