@@ -547,6 +547,14 @@ CASES: dict[str, Case] = {
             "held.jsonl", [{"id": f"h{i}", "text": f"the road {i} and the city"} for i in range(4)]),
             "--forget-qa", f.latin1("qa.jsonl")),
         "qa.jsonl line 1", "not UTF-8", TO_UTF8),
+    "knowledge inject facts nested too deep": case(
+        lambda f: inject(f, facts=f.write("deep.jsonl", "[" * 100_000 + "]" * 100_000 + "\n")),
+        "deep.jsonl line 1", "cannot read this JSON", "docs/knowledge.md"),
+    "unlearn --forget-qa with an over-long number": case(
+        lambda f: unlearn(f, "--retrained", f.tiny, "--holdout", f.jsonl(
+            "held.jsonl", [{"id": f"h{i}", "text": f"the road {i} and the city"} for i in range(4)]),
+            "--forget-qa", f.write("qa.jsonl", '{"question": "a", "answer": ' + "1" * 5000 + "}\n")),
+        "qa.jsonl line 1", "cannot read this JSON", "question and answer"),
     # ---------------------------------------------------------------- watermark
     "embed non-UTF-8 data": case(
         lambda f: embed(f, data=f.latin1("wl.jsonl")),

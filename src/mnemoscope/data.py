@@ -103,19 +103,27 @@ _ARRAY_HINT = (" A .json file must hold one object per line (JSON lines); conver
                "with: jq -c '.[]' FILE.")
 
 
+def json_line(line: str, where: str, advice: str) -> Any:
+    """One line of a JSON-lines file, parsed. InputError "WHERE: invalid JSON (what, at
+    column C). ADVICE" for a syntax error, "WHERE: cannot read this JSON (...). ADVICE" for
+    what the parser refuses beyond syntax (5,000-digit numbers, deep nesting), so that no
+    reader of user files tracebacks on either."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno}). "
+                         f"{advice}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{where}: cannot read this JSON ({_one_line(exc)}). {advice}") \
+            from None
+
+
 def _json_lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     for number, line in text_lines(path):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            whole = _ARRAY_HINT if number == 1 and line.lstrip()[:1] == "[" else ""
-            raise InputError(f"{path} line {number}: invalid JSON ({exc.msg} at column "
-                             f"{exc.colno}). Fix or delete that line.{whole}") from None
-        except (ValueError, RecursionError) as exc:     # 5,000-digit numbers, deep nesting
-            raise InputError(f"{path} line {number}: cannot read this JSON ({_one_line(exc)}). "
-                             "Fix or delete that line.") from None
+        whole = _ARRAY_HINT if number == 1 and line.lstrip()[:1] == "[" else ""
+        record = json_line(line, f"{path} line {number}", "Fix or delete that line." + whole)
         if not isinstance(record, dict):
             whole = _ARRAY_HINT if isinstance(record, list) and number == 1 else ""
             raise InputError(f"{path} line {number}: expected a JSON object per line, "

@@ -86,7 +86,7 @@ def read_items(path: str | Path) -> list[BenchItem]:
     if not path.is_file():
         raise InputError(f"{path}: no such file. Make one with `mnemoscope bench generate KIND "
                          f"--n N --seed S > {path.name}`.")
-    from ..data import text_lines
+    from ..data import json_line, text_lines
     from .base import benchmarks
 
     items: list[BenchItem] = []
@@ -95,14 +95,7 @@ def read_items(path: str | Path) -> list[BenchItem]:
         if not line.strip():
             continue
         where = f"{path} line {number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not JSON ({exc.msg}). Each line must be one item.") \
-                from None
-        except (ValueError, RecursionError) as exc:    # 5,000-digit numbers, deep nesting
-            raise InputError(f"{where}: cannot read this JSON ({exc}). Each line must be one "
-                             "item.") from None
+        record = json_line(line, where, "Each line must be one item.")
         if not isinstance(record, dict):
             raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}. "
                              "Each line must be one item from `mnemoscope bench generate`.")

@@ -68,15 +68,13 @@ def read_facts(path: str | Path) -> list[dict[str, Any]]:
         raise InputError(f"{path}: no such file. Write one with `mnemoscope knowledge "
                          "generate --n 200 -o facts.jsonl`, or see docs/knowledge.md.")
     facts, fact_ids, probe_ids = [], set(), set()
-    from ..data import text_lines
+    from ..data import json_line, text_lines
 
     for line, text in text_lines(path):       # InputError names the line of a non-UTF-8 byte
         if not text.strip():
             continue
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _fail(path, line, f"not valid JSON ({exc.msg})") from None
+        record = json_line(text, f"{path} line {line}",
+                           "See docs/knowledge.md, 'The JSONL schema'.")
         if not isinstance(record, dict):
             raise _fail(path, line, "a fact must be a JSON object")
         fact_id, sentence = record.get("id"), record.get("sentence")

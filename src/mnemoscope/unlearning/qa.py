@@ -19,7 +19,6 @@ reads the log-probability of " {answer}" after the plain prompt (TOFU's layout, 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -64,16 +63,13 @@ def load_qa(path: str | Path) -> list[Question]:
     if not path.is_file():
         raise InputError(f"{path}: no such QA file (JSON lines with question and answer).")
     questions, seen = [], set()
-    from ..data import text_lines
+    from ..data import json_line, text_lines
 
     for number, line in text_lines(path):     # InputError names the line of a non-UTF-8 byte
         if not line.strip():
             continue
         where = f"{path} line {number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not JSON ({exc.msg}).") from None
+        record = json_line(line, where, "Each line must be an object with question and answer.")
         if not isinstance(record, dict):
             raise InputError(f"{where}: expected an object with question and answer.")
         perturbed = record.get("perturbed_answers") or []
