@@ -117,7 +117,7 @@ def add_sampled(rows: list[dict[str, Any]], samples: Sequence[Sample], model,
         prefix, suffix = split
         guesses = [g[: len(suffix)] for g in drawn[index]]
         if index in own_logprobs:          # scored while drawn: the same numbers, no rescoring
-            total = [sum(lp[: len(suffix)]) for lp in own_logprobs[index]]
+            total = [sum(lp) for lp in own_logprobs[index]]
         else:
             total = continuation_logprobs(model, [prefix] * len(guesses), guesses)
         mean_loss = [-t / max(1, len(g)) for t, g in zip(total, guesses)]

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..models.prefix_cache import cache_argument
+from ..models.prefix_cache import cache_argument, cache_of
 from .token_loss import continuation_logprobs, split_head
 
 MIN_SHARED = 2   # below this the cached path saves nothing worth its overhead
@@ -63,8 +63,7 @@ def sequence_logprobs(model, sequences: Sequence[Sequence[int]], *,
         shared_sum = float(prefix_logp[torch.arange(shared - 1, device=device),
                                        prefix[0, 1:shared]].double().sum())
         next_logp = prefix_logp[shared - 1]          # predicts each tail's first token
-        # newer transformers return it as `cache` (`past_key_values` is deprecated)
-        past = out["cache"] if "cache" in out else out.past_key_values
+        past = cache_of(out)
         pad = model.tokenizer.pad_token_id if model.tokenizer.pad_token_id is not None else 0
         order = sorted(range(len(full)), key=lambda k: len(full[k]))
         for begin in range(0, len(order), batch_size):

@@ -53,11 +53,6 @@ def _draw(probs, generators, n: int):
                       for i, generator in enumerate(generators)]).squeeze(1)
 
 
-def _cache_of(result):
-    """Newer transformers return the cache as `cache` (`past_key_values` is deprecated)."""
-    return result["cache"] if "cache" in result else result.past_key_values
-
-
 def _last_logits(result):
     """The last position's logits in float32, (rows, V)."""
     import torch
@@ -82,7 +77,7 @@ def decode(network, seqs: Sequence[Sequence[int]], *, n: int, max_new_tokens: in
     guess's own log-likelihood given the prompt, which the caller would otherwise rescore."""
     import torch
 
-    from .prefix_cache import cache_argument
+    from .prefix_cache import cache_argument, cache_of
 
     device = torch.device(device) if device is not None else next(network.parameters()).device
     sampling = temperature > 0
@@ -111,7 +106,7 @@ def decode(network, seqs: Sequence[Sequence[int]], *, n: int, max_new_tokens: in
     with torch.inference_mode():
         result = network(input_ids=ids, attention_mask=mask, position_ids=positions,
                          use_cache=True, logits_to_keep=1)
-        cache, scores = _cache_of(result), _last_logits(result)                 # (prompts, V)
+        cache, scores = cache_of(result), _last_logits(result)                 # (prompts, V)
         if n > 1 and hasattr(cache, "batch_repeat_interleave"):
             cache.batch_repeat_interleave(n)
             scores = scores.repeat_interleave(n, dim=0)
@@ -120,7 +115,7 @@ def decode(network, seqs: Sequence[Sequence[int]], *, n: int, max_new_tokens: in
                              attention_mask=mask.repeat_interleave(n, dim=0),
                              position_ids=positions.repeat_interleave(n, dim=0),
                              use_cache=True, logits_to_keep=1)
-            cache, scores = _cache_of(result), _last_logits(result)
+            cache, scores = cache_of(result), _last_logits(result)
         mask = mask.repeat_interleave(n, dim=0)
         step_positions = positions[:, -1:].repeat_interleave(n, dim=0)
         for step in range(max_new_tokens):
@@ -130,7 +125,7 @@ def decode(network, seqs: Sequence[Sequence[int]], *, n: int, max_new_tokens: in
                 result = network(input_ids=chosen[:, None], attention_mask=mask,
                                  position_ids=step_positions, use_cache=True, logits_to_keep=1,
                                  **cache_argument(network, cache))
-                cache, scores = _cache_of(result), _last_logits(result)         # (B, V)
+                cache, scores = cache_of(result), _last_logits(result)         # (B, V)
             if sampling:
                 probs = _warp(scores, temperature, top_k, top_p).softmax(dim=-1)
                 chosen = _draw(probs, generators, n)

@@ -26,6 +26,12 @@ def cache_argument(module, cache) -> dict:
     return {"cache": cache} if "cache" in parameters else {"past_key_values": cache}
 
 
+def cache_of(output):
+    """The KV cache a forward pass returned: newer transformers name it `cache`
+    (`past_key_values` is deprecated)."""
+    return output["cache"] if "cache" in output else output.past_key_values
+
+
 def score_after_prefix(decoder, head, logit_fn, prefix_ids: Sequence[int],
                        texts_ids: Sequence[Sequence[int]], *, batch_size: int, pad: int,
                        device, chunk_rows: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -40,7 +46,7 @@ def score_after_prefix(decoder, head, logit_fn, prefix_ids: Sequence[int],
         prefix = torch.tensor([list(prefix_ids)], device=device)
         out = decoder(input_ids=prefix, use_cache=True)
         last_hidden = out.last_hidden_state[0, -1]                      # (H,) predicts token 0
-        past = out["cache"] if "cache" in out else out.past_key_values
+        past = cache_of(out)
         n_prefix = prefix.shape[1]
         order = sorted(range(len(texts_ids)), key=lambda k: len(texts_ids[k]))
         for begin in range(0, len(order), batch_size):
